@@ -1,0 +1,60 @@
+import Foundation
+
+/// The control tables: jobs and the errors of their rows.
+///
+/// Operations are named entity first (`jobCreate`, `jobFinish`), River's
+/// way. Every status change is guarded by the status it expects, and says
+/// through its result whether it happened.
+public protocol JobStore: Sendable {
+    func jobCreate(_ params: JobCreateParams) throws -> Job
+    /// queued → running; false when the job was not queued.
+    @discardableResult func jobMarkRunning(id: Int64, now: Date) throws -> Bool
+    /// running → a final status, with the final counts; false when the job was not running.
+    @discardableResult func jobFinish(_ params: JobFinishParams) throws -> Bool
+    func jobErrorsInsert(jobID: Int64, rejections: [Rejection]) throws
+    func jobGet(id: Int64) throws -> Job?
+    func jobList(status: JobStatus?, limit: Int) throws -> [Job]
+    func jobErrors(jobID: Int64, limit: Int, offset: Int) throws -> [StoredRowError]
+}
+
+/// A column of a table that already exists in the target.
+public struct ExistingColumn: Sendable, Equatable {
+    public var name: String
+    public var type: ColumnType
+    public var notNull: Bool
+
+    public init(name: String, type: ColumnType, notNull: Bool = false) {
+        self.name = name
+        self.type = type
+        self.notNull = notNull
+    }
+}
+
+/// Writes one import into the target, inside one transaction.
+///
+/// The engine calls `begin`, then `write` for each batch in input order, then
+/// exactly one of `commit` or `rollback`. Until `commit`, nothing is visible.
+public protocol ImportSession: AnyObject {
+    /// Opens the transaction and prepares the table: creates it, adds
+    /// columns (`--alter`), or wipes it (`replace`).
+    func begin(plan: ImportPlan) throws
+    /// Writes the good rows of a batch; returns the rows the database
+    /// refused (constraints) as rejections.
+    func write(_ batch: MappedBatch) throws -> [Rejection]
+    /// Makes everything visible at once, together with the job's end and its
+    /// rejected rows, so that the job record never disagrees with the table.
+    /// `widened` gives, per plan column, a wider type some value needed.
+    func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws
+    /// Undoes everything since `begin`.
+    func rollback()
+}
+
+/// A database that Sluice can import into and keep its jobs in.
+public protocol SluiceDriver: AnyObject {
+    var jobs: any JobStore { get }
+    /// The columns of `table`, or nil when there is no such table.
+    func existingColumns(of table: String) throws -> [ExistingColumn]?
+    func makeImportSession() throws -> any ImportSession
+    /// Where the data lands, for messages (`sluice.db`, `postgres://host/db`, never a password).
+    var targetDescription: String { get }
+}

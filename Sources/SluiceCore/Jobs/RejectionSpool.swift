@@ -1,0 +1,68 @@
+import Foundation
+
+/// Keeps an import's rejected rows on disk until the job ends.
+///
+/// Rejections cannot go straight into the control tables: while SQLite
+/// imports, the one write transaction is busy with the target, and a failed
+/// job rolls that transaction back but must still record why. So they are
+/// appended to a temporary file (one JSON object a line) and read back once,
+/// into the job's final transaction or the rejects file. Memory stays flat
+/// however many rows are rejected.
+public final class RejectionSpool {
+    public private(set) var count = 0
+    /// The first few, kept in memory for the end-of-import message.
+    public private(set) var first: [Rejection] = []
+    private let url: URL
+    private let handle: FileHandle
+    private let encoder = JSONEncoder()
+    private var pending = Data()
+
+    public init(directory: URL = FileManager.default.temporaryDirectory) throws {
+        url = directory.appendingPathComponent("sluice-rejects-\(UUID().uuidString).jsonl")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        handle = try FileHandle(forUpdating: url)
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    public func append(_ rejection: Rejection) throws {
+        if first.count < 10 { first.append(rejection) }
+        pending.append(try encoder.encode(rejection))
+        pending.append(0x0A)
+        count += 1
+        if pending.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        guard !pending.isEmpty else { return }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: pending)
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Calls `body` with the rejections in the order they were added, a few hundred at a time.
+    public func forEachChunk(_ body: ([Rejection]) throws -> Void) throws {
+        try flush()
+        try handle.seek(toOffset: 0)
+        let decoder = JSONDecoder()
+        var chunk: [Rejection] = []
+        var carry = Data()
+        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+            carry.append(data)
+            var lineStart = carry.startIndex
+            while let newline = carry[lineStart...].firstIndex(of: 0x0A) {
+                chunk.append(try decoder.decode(Rejection.self, from: carry[lineStart..<newline]))
+                lineStart = carry.index(after: newline)
+                if chunk.count == 500 { try body(chunk); chunk.removeAll(keepingCapacity: true) }
+            }
+            carry = Data(carry[lineStart...])
+        }
+        if !chunk.isEmpty { try body(chunk) }
+        try handle.seekToEnd()
+    }
+}

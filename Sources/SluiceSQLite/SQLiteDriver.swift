@@ -1,0 +1,146 @@
+import Foundation
+import GRDB
+import SluiceCore
+
+/// Sluice on one SQLite file: the target tables and the control tables
+/// (`sluice_jobs`, `sluice_job_errors`) live side by side.
+///
+/// One connection does all the writing, because SQLite has one writer at a
+/// time: jobs, then the import's single transaction, then the job's end.
+/// The file is in WAL mode, so `sluice jobs list` in another process can
+/// read while an import writes.
+public final class SQLiteDriver: SluiceDriver {
+    public let path: String
+    let queue: DatabaseQueue
+    public let jobs: any JobStore
+
+    public struct Configuration: Sendable {
+        /// How long to wait for another process's write lock before failing.
+        public var busyTimeout: TimeInterval = 5
+        /// SQLite page cache while importing, in KiB.
+        public var cacheKiB = 8192
+        /// A cap on the file's size in pages, as a full disk would impose;
+        /// nil for none. Tests use it to prove a full disk loses nothing.
+        public var maxPageCount: Int?
+        public init() {}
+    }
+
+    /// Opens (or creates) the database and brings its control tables up to date.
+    public init(path: String, configuration: Configuration = Configuration()) throws(SQLiteDriverError) {
+        self.path = path
+        var config = GRDB.Configuration()
+        config.busyMode = .timeout(configuration.busyTimeout)
+        config.journalMode = .wal
+        config.label = "sluice"
+        // An import's transaction spans many calls (begin, each batch, commit);
+        // the session alone opens and closes it, and rolls it back on any error.
+        config.allowsUnsafeTransactions = true
+        let cacheKiB = configuration.cacheKiB
+        let maxPageCount = configuration.maxPageCount
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
+            if let maxPageCount { try db.execute(sql: "PRAGMA max_page_count = \(maxPageCount)") }
+        }
+        do {
+            if path != ":memory:" { try Self.checkParentDirectory(of: path) }
+            queue = path == ":memory:" ? try DatabaseQueue(configuration: config) : try DatabaseQueue(path: path, configuration: config)
+            try SQLiteMigrations.migrator.migrate(queue)
+        } catch let error as SQLiteDriverError {
+            throw error
+        } catch {
+            throw SQLiteDriverError(path: path, error)
+        }
+        jobs = SQLiteJobStore(queue: queue, path: path)
+    }
+
+    private static func checkParentDirectory(of path: String) throws(SQLiteDriverError) {
+        let parent = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if !parent.isEmpty && !(FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw SQLiteDriverError(path: path, message: "cannot create the database: the directory \(parent) does not exist")
+        }
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue {
+            throw SQLiteDriverError(path: path, message: "is a directory, not a database file")
+        }
+    }
+
+    public var targetDescription: String { path }
+
+    public func existingColumns(of table: String) throws -> [ExistingColumn]? {
+        do {
+            return try queue.read { db in
+                guard try db.tableExists(table) else { return nil }
+                return try db.columns(in: table).map { info in
+                    ExistingColumn(name: info.name, type: SQLiteTypes.columnType(declared: info.type), notNull: info.isNotNull)
+                }
+            }
+        } catch {
+            throw SQLiteDriverError(path: path, error)
+        }
+    }
+
+    public func makeImportSession() throws -> any ImportSession {
+        SQLiteImportSession(queue: queue, path: path)
+    }
+
+    /// Runs SQL that changes the database (tests, and scripts of the user's own).
+    public func execute(_ sql: String) throws {
+        do { try queue.write { try $0.execute(sql: sql) } } catch { throw SQLiteDriverError(path: path, error) }
+    }
+
+    /// Runs read-only SQL for tests and `--show`; rows as text.
+    public func query(_ sql: String) throws -> [[String?]] {
+        do {
+            return try queue.read { db in
+                try Row.fetchAll(db, sql: sql).map { row in
+                    row.databaseValues.map { value -> String? in
+                        switch value.storage {
+                        case .null: return nil
+                        case .int64(let i): return String(i)
+                        case .double(let d): return String(d)
+                        case .string(let s): return s
+                        case .blob(let data): return "<\(data.count) bytes>"
+                        }
+                    }
+                }
+            }
+        } catch {
+            throw SQLiteDriverError(path: path, error)
+        }
+    }
+}
+
+/// A database problem, said for the user: which file, and what SQLite said,
+/// never the values of the row.
+public struct SQLiteDriverError: Error, Sendable, CustomStringConvertible {
+    public var path: String
+    public var message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    init(path: String, _ error: any Error) {
+        self.path = path
+        if let error = error as? SQLiteDriverError {
+            self.message = error.message
+        } else if let error = error as? DatabaseError {
+            var message = error.message ?? "SQLite error \(error.resultCode.rawValue)"
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: message += " (another connection holds the write lock; try again when it is done)"
+            case .SQLITE_FULL: message += " (the disk is full; nothing was imported)"
+            case .SQLITE_READONLY: message += " (check the file's permissions)"
+            case .SQLITE_CANTOPEN: message += " (check that the directory exists and is writable)"
+            case .SQLITE_NOTADB: message += " (this file is not an SQLite database)"
+            default: break
+            }
+            self.message = message
+        } else {
+            self.message = String(describing: error)
+        }
+    }
+
+    public var description: String { "\(path): \(message)" }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import GRDB
+import SluiceCore
+
+/// The job store on SQLite. Each status change is one guarded UPDATE
+/// (`WHERE status = 'queued'`), and reports whether it moved the job.
+final class SQLiteJobStore: JobStore {
+    private let queue: DatabaseQueue
+    private let path: String
+
+    init(queue: DatabaseQueue, path: String) {
+        self.queue = queue
+        self.path = path
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.write(body) } catch { throw SQLiteDriverError(path: path, error) }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw SQLiteDriverError(path: path, error) }
+    }
+
+    func jobCreate(_ params: JobCreateParams) throws -> Job {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO sluice_jobs (status, source, profile, target_table, mode, bytes, created_at)
+                VALUES ('queued', ?, ?, ?, ?, ?, ?)
+                """, arguments: [params.source, params.profile, params.table, params.mode.rawValue, params.bytes, params.now])
+            return Job(id: db.lastInsertedRowID, status: .queued, source: params.source, profile: params.profile,
+                       table: params.table, mode: params.mode, bytes: params.bytes, createdAt: params.now)
+        }
+    }
+
+    func jobMarkRunning(id: Int64, now: Date) throws -> Bool {
+        try write { db in
+            try db.execute(sql: "UPDATE sluice_jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+                           arguments: [now, id])
+            return db.changesCount == 1
+        }
+    }
+
+    func jobFinish(_ params: JobFinishParams) throws -> Bool {
+        try write { db in try Self.finish(params, in: db) }
+    }
+
+    /// The guarded running → final update; also used inside an import's own transaction.
+    static func finish(_ params: JobFinishParams, in db: Database) throws -> Bool {
+        precondition(params.status.isFinal, "a job can only finish in a final status")
+        try db.execute(sql: """
+            UPDATE sluice_jobs SET status = ?, rows_read = ?, rows_imported = ?, rows_rejected = ?,
+                finished_at = ?, summary = ?, error = ?
+            WHERE id = ? AND status = 'running'
+            """, arguments: [params.status.rawValue, params.counts.rowsRead, params.counts.rowsImported,
+                             params.counts.rowsRejected, params.now, params.summary, params.error, params.id])
+        return db.changesCount == 1
+    }
+
+    func jobErrorsInsert(jobID: Int64, rejections: [Rejection]) throws {
+        try write { db in try Self.insertErrors(jobID: jobID, rejections: rejections, in: db) }
+    }
+
+    /// One row per problem: a row with two bad values gives two errors with the same line.
+    static func insertErrors(jobID: Int64, rejections: [Rejection], in db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO sluice_job_errors (job_id, line, byte_offset, column_name, value, kind, message, original)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for rejection in rejections {
+            for error in rejection.errors {
+                try statement.execute(arguments: [jobID, rejection.line, rejection.byteOffset, error.column, error.value,
+                                                  error.kind.rawValue, error.message, rejection.original])
+            }
+        }
+    }
+
+    func jobGet(id: Int64) throws -> Job? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM sluice_jobs WHERE id = ?", arguments: [id]).map(Self.job) }
+    }
+
+    func jobList(status: JobStatus?, limit: Int) throws -> [Job] {
+        try read { db in
+            let rows = if let status {
+                try Row.fetchAll(db, sql: "SELECT * FROM sluice_jobs WHERE status = ? ORDER BY id DESC LIMIT ?",
+                                 arguments: [status.rawValue, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM sluice_jobs ORDER BY id DESC LIMIT ?", arguments: [limit])
+            }
+            return rows.map(Self.job)
+        }
+    }
+
+    func jobErrors(jobID: Int64, limit: Int, offset: Int) throws -> [StoredRowError] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM sluice_job_errors WHERE job_id = ? ORDER BY line, id LIMIT ? OFFSET ?
+                """, arguments: [jobID, limit, offset]).map { row in
+                StoredRowError(jobID: row["job_id"], line: row["line"], byteOffset: row["byte_offset"],
+                               column: row["column_name"], value: row["value"],
+                               kind: RowErrorKind(rawValue: row["kind"]) ?? .malformed,
+                               message: row["message"], original: row["original"])
+            }
+        }
+    }
+
+    private static func job(_ row: Row) -> Job {
+        Job(id: row["id"], status: JobStatus(rawValue: row["status"]) ?? .failed, source: row["source"],
+            profile: row["profile"], table: row["target_table"], mode: ImportMode(rawValue: row["mode"]) ?? .append,
+            rowsRead: row["rows_read"], rowsImported: row["rows_imported"], rowsRejected: row["rows_rejected"],
+            bytes: row["bytes"], createdAt: row["created_at"], startedAt: row["started_at"],
+            finishedAt: row["finished_at"], summary: row["summary"], error: row["error"])
+    }
+}

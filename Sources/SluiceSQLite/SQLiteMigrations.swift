@@ -1,0 +1,44 @@
+import GRDB
+
+/// The control tables' schema, as migrations that never change once shipped:
+/// a new need is a new migration.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("2026-11-24 jobs and job errors") { db in
+            try db.execute(sql: """
+                CREATE TABLE sluice_jobs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+                    source TEXT NOT NULL,
+                    profile TEXT,
+                    target_table TEXT,
+                    mode TEXT NOT NULL CHECK (mode IN ('append', 'upsert', 'replace')),
+                    rows_read INTEGER NOT NULL DEFAULT 0,
+                    rows_imported INTEGER NOT NULL DEFAULT 0,
+                    rows_rejected INTEGER NOT NULL DEFAULT 0,
+                    bytes INTEGER NOT NULL DEFAULT 0,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    summary TEXT,
+                    error TEXT
+                );
+                CREATE INDEX sluice_jobs_by_status ON sluice_jobs (status, id);
+                CREATE TABLE sluice_job_errors (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL REFERENCES sluice_jobs (id) ON DELETE CASCADE,
+                    line INTEGER NOT NULL,
+                    byte_offset INTEGER NOT NULL,
+                    column_name TEXT,
+                    value TEXT,
+                    kind TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    original TEXT NOT NULL
+                );
+                CREATE INDEX sluice_job_errors_by_job ON sluice_job_errors (job_id, line);
+                """)
+        }
+        return migrator
+    }
+}

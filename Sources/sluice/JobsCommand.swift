@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import SluiceCore
+
+struct JobsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jobs",
+        abstract: "List jobs, show one, or read the rows it rejected.",
+        subcommands: [List.self, Show.self, Errors.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Only jobs in this status: queued, running, succeeded, failed, cancelled.")
+        var status: JobStatus?
+        @Option(help: "How many jobs to show.")
+        var limit = 50
+
+        func run() throws {
+            try reportingErrors {
+                let jobs = try database.openDriver().jobs.jobList(status: status, limit: limit)
+                guard !jobs.isEmpty else { print("no jobs\(status.map { " with status \($0.rawValue)" } ?? "")"); return }
+                let rows = jobs.map { job in
+                    [String(job.id), job.status.rawValue, job.table ?? "", Format.count(job.rowsRead), Format.count(job.rowsImported),
+                     Format.count(job.rowsRejected), JobText.date(job.createdAt), job.source]
+                }
+                print(Table.render(header: ["id", "status", "table", "read", "imported", "rejected", "created", "source"], rows: rows))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one job.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job's id.") var id: Int64
+
+        func run() throws {
+            try reportingErrors {
+                guard let job = try database.openDriver().jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+                print(JobText.details(job))
+            }
+        }
+    }
+
+    struct Errors: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the rows a job rejected, with line, column and reason.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job's id.") var id: Int64
+        @Flag(help: "Print CSV: line, byte_offset, column, value, kind, message, original.")
+        var csv = false
+        @Option(help: "At most this many errors (default: all).")
+        var limit: Int?
+
+        func run() throws {
+            try reportingErrors {
+                let store = try database.openDriver().jobs
+                guard try store.jobGet(id: id) != nil else { throw CLIError("no job \(id)") }
+                var writer = CSVWriter()
+                if csv { writer.writeRow(["line", "byte_offset", "column", "value", "kind", "message", "original"]) }
+                var offset = 0
+                let page = 1000
+                var remaining = limit ?? Int.max
+                while remaining > 0 {
+                    let errors = try store.jobErrors(jobID: id, limit: min(page, remaining), offset: offset)
+                    if errors.isEmpty { break }
+                    for error in errors {
+                        if csv {
+                            writer.writeRow([String(error.line), String(error.byteOffset), error.column ?? "", error.value ?? "",
+                                             error.kind.rawValue, error.message, error.original])
+                        } else {
+                            print("line \(error.line): [\(error.kind.rawValue)] \(error.message)")
+                        }
+                    }
+                    if csv { FileHandle.standardOutput.write(writer.take()) }
+                    offset += errors.count
+                    remaining -= errors.count
+                }
+                if offset == 0 && !csv { print("job \(id) rejected no rows") }
+            }
+        }
+    }
+}
+
+extension JobStatus: ExpressibleByArgument {}
+
+enum JobText {
+    static func date(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    static func details(_ job: Job) -> String {
+        var lines = [
+            "job \(job.id): \(job.status.rawValue)",
+            "source:    \(job.source)",
+            "profile:   \(job.profile ?? "none (sniffed)")",
+            "table:     \(job.table ?? "")  (mode \(job.mode.rawValue))",
+            "rows:      \(Format.count(job.rowsRead)) read, \(Format.count(job.rowsImported)) imported, \(Format.count(job.rowsRejected)) rejected",
+            "bytes:     \(Format.count(Int(job.bytes)))",
+            "created:   \(date(job.createdAt))",
+        ]
+        if let started = job.startedAt { lines.append("started:   \(date(started))") }
+        if let finished = job.finishedAt {
+            lines.append("finished:  \(date(finished))")
+            if let started = job.startedAt { lines.append("took:      \(Format.seconds(finished.timeIntervalSince(started)))") }
+        }
+        if let summary = job.summary { lines.append("summary:   \(summary)") }
+        if let error = job.error { lines.append("error:     \(error)") }
+        if job.rowsRejected > 0 { lines.append("errors:    sluice jobs errors \(job.id)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Aligned columns for terminal lists.
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

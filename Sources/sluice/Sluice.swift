@@ -1,0 +1,23 @@
+import ArgumentParser
+
+@main
+struct Sluice: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sluice",
+        abstract: "Import CSV, TSV, JSONL and JSON files into SQL tables, fast, and account for every row.",
+        discussion: """
+            Every import is a job, recorded in the database beside your tables \
+            (sluice_jobs, sluice_job_errors), with every rejected row's line and reason.
+
+            Examples:
+              sluice import examples/plans.csv                      # → ./sluice.db, table plans, types sniffed
+              sluice import plans.csv --profile profiles/plans.yaml # typed, checked, rules applied
+              sluice profile infer plans.csv > plans.yaml           # start a profile from the data
+              sluice jobs list                                       # what ran, and how it went
+
+            \(ExitStatus.help)
+            """,
+        version: "0.1.0",
+        subcommands: [ImportCommand.self, ProfileCommand.self, JobsCommand.self]
+    )
+}

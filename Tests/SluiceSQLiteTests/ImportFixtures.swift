@@ -1,0 +1,49 @@
+import Foundation
+import SluiceCore
+import SluiceSQLite
+
+/// A scratch directory with a fresh SQLite database in it.
+final class Scratch {
+    let url: URL
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-sqlite-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path(name)))
+        return path(name)
+    }
+
+    lazy var databasePath = path("test.db")
+
+    func driver(_ configuration: SQLiteDriver.Configuration = .init()) throws -> SQLiteDriver {
+        try SQLiteDriver(path: databasePath, configuration: configuration)
+    }
+}
+
+extension SQLiteDriver {
+    /// Imports `path` with the request adjusted by `configure`.
+    func importFile(_ path: String, cancellation: CancellationFlag = CancellationFlag(),
+                    _ configure: (inout ImportRequest) -> Void = { _ in }) throws -> ImportOutcome {
+        var request = ImportRequest(input: path, workers: 2)
+        configure(&request)
+        return try ImportEngine(driver: self).run(request, cancellation: cancellation)
+    }
+
+    func rows(_ sql: String) throws -> [[String?]] { try query(sql) }
+
+    func count(_ table: String) throws -> Int {
+        Int(try query("SELECT count(*) FROM \"\(table)\"")[0][0] ?? "0") ?? -1
+    }
+}
+
+/// The repository's own `profiles/plans.yaml`, the profile the issue names.
+func plansProfile() throws -> Profile {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return try ProfileLoader.load(path: root.appendingPathComponent("profiles/plans.yaml").path)
+}
