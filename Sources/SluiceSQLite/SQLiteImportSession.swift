@@ -14,6 +14,10 @@ final class SQLiteImportSession: ImportSession {
     private let path: String
     private var plan: ImportPlan?
     private var insert: Statement?
+    /// The same INSERT for `rowsPerStatement` rows at once: one statement
+    /// step per many rows is markedly cheaper than one per row.
+    private var insertMany: Statement?
+    private var rowsPerStatement = 1
     private var open = false
 
     init(queue: DatabaseQueue, path: String) {
@@ -41,30 +45,41 @@ final class SQLiteImportSession: ImportSession {
             }
             if plan.mode == .upsert && !plan.createsTable { try SQLiteSchema.ensureUniqueIndex(on: plan.table, key: plan.key, in: db) }
             if plan.mode == .replace && !plan.createsTable { try db.execute(sql: "DELETE FROM \(table)") }
-            insert = try db.makeStatement(sql: SQLiteSchema.insert(into: plan.table, columns: plan.columns.map(\.name),
-                                                                   upsertKey: plan.mode == .upsert ? plan.key : []))
+            let names = plan.columns.map(\.name), key = plan.mode == .upsert ? plan.key : []
+            insert = try db.makeStatement(sql: SQLiteSchema.insert(into: plan.table, columns: names, upsertKey: key))
+            rowsPerStatement = max(1, min(64, 32_000 / max(1, names.count)))
+            insertMany = try db.makeStatement(sql: SQLiteSchema.insert(into: plan.table, columns: names, upsertKey: key, rows: rowsPerStatement))
         }
     }
 
     func write(_ batch: MappedBatch) throws -> [Rejection] {
-        guard let insert else { preconditionFailure("write before begin") }
+        guard let insert, let insertMany else { preconditionFailure("write before begin") }
         return try inDatabase { db in
-            let statement = insert.sqliteStatement
             var refused: [Rejection] = []
             try batch.values.withUnsafeBufferPointer { values in
-                for row in 0..<batch.rowCount {
-                    let base = row * batch.columnCount
-                    for column in 0..<batch.columnCount {
-                        SQLiteBinder.bind(values[base + column], to: statement, at: Int32(column + 1))
+                var row = 0
+                while row < batch.rowCount {
+                    let many = batch.rowCount - row >= rowsPerStatement
+                    let count = many ? rowsPerStatement : 1
+                    let statement = (many ? insertMany : insert).sqliteStatement
+                    for index in 0..<(count * batch.columnCount) {
+                        SQLiteBinder.bind(values[row * batch.columnCount + index], to: statement, at: Int32(index + 1))
                     }
                     let code = sqlite3_step(statement)
                     sqlite3_reset(statement)
-                    if code == SQLITE_DONE { continue }
-                    let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
-                    if code & 0xFF == SQLITE_CONSTRAINT {
-                        refused.append(batch.rejection(ofRow: row, error: RowError(kind: .constraint, message: message)))
+                    if code == SQLITE_DONE {
+                        row += count
+                    } else if code & 0xFF == SQLITE_CONSTRAINT && many {
+                        // The statement undid itself; find the refused rows one at a time.
+                        for single in row..<(row + count) {
+                            if let rejection = try insertOne(single, of: batch, values: values, statement: insert.sqliteStatement, db: db) {
+                                refused.append(rejection)
+                            }
+                        }
+                        row += count
                     } else {
-                        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+                        if let rejection = try Self.refusal(code, row: row, of: batch, db: db) { refused.append(rejection) }
+                        row += 1
                     }
                 }
             }
@@ -72,10 +87,31 @@ final class SQLiteImportSession: ImportSession {
         }
     }
 
+    /// Inserts one row; a constraint violation becomes its rejection.
+    private func insertOne(_ row: Int, of batch: MappedBatch, values: UnsafeBufferPointer<Value>,
+                           statement: OpaquePointer, db: Database) throws -> Rejection? {
+        for column in 0..<batch.columnCount {
+            SQLiteBinder.bind(values[row * batch.columnCount + column], to: statement, at: Int32(column + 1))
+        }
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        return code == SQLITE_DONE ? nil : try Self.refusal(code, row: row, of: batch, db: db)
+    }
+
+    /// A row the database refused as a rejection; any other failure throws.
+    private static func refusal(_ code: Int32, row: Int, of batch: MappedBatch, db: Database) throws -> Rejection? {
+        let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+        guard code & 0xFF == SQLITE_CONSTRAINT else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+        return batch.rejection(ofRow: row, error: RowError(kind: .constraint, message: message))
+    }
+
     func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws {
         guard let plan else { preconditionFailure("commit before begin") }
         try inDatabase { db in
             insert = nil
+            insertMany = nil
             if plan.createsTable, widened.contains(where: { $0 != nil }) {
                 let columns = zip(plan.columns, widened).map { column, wider in (column.name, wider ?? column.type) }
                 try SQLiteSchema.rebuild(plan.table, columns: columns, uniqueKey: plan.mode == .upsert ? plan.key : [], in: db)
@@ -93,6 +129,7 @@ final class SQLiteImportSession: ImportSession {
 
     func rollback() {
         insert = nil
+        insertMany = nil
         guard open else { return }
         try? inDatabase { db in
             if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
@@ -103,19 +140,31 @@ final class SQLiteImportSession: ImportSession {
 
 /// Binds Sluice values onto an SQLite statement without going through GRDB.
 enum SQLiteBinder {
-    /// Tells SQLite to copy the text: Swift's small strings live on the stack.
+    /// Tells SQLite to copy the text.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// Tells SQLite the text stays put until the statement is reset.
+    private static let staticText = unsafeBitCast(0, to: sqlite3_destructor_type.self)
 
     @inline(__always)
-    static func bind(_ value: Value, to statement: OpaquePointer, at index: Int32) {
+    static func bind(_ value: borrowing Value, to statement: OpaquePointer, at index: Int32) {
         switch value {
         case .null: sqlite3_bind_null(statement, index)
         case .integer(let number): sqlite3_bind_int64(statement, index, number)
         case .real(let number): sqlite3_bind_double(statement, index, number)
-        case .text(var text):
-            text.withUTF8 { bytes in
-                _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self),
-                                      Int32(bytes.count), transient)
+        case .text(let text):
+            // A string longer than 15 bytes lives in its own heap buffer, kept
+            // alive by the batch until after the step: SQLite may read it in
+            // place. Shorter ones are stored inline, so SQLite copies them.
+            let bound = text.utf8.withContiguousStorageIfAvailable { bytes in
+                sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                                  Int32(bytes.count), bytes.count > 15 ? staticText : transient)
+            }
+            if bound == nil {
+                var copy = text
+                copy.withUTF8 { bytes in
+                    _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                                          Int32(bytes.count), transient)
+                }
             }
         }
     }

@@ -202,6 +202,7 @@ struct SQLiteImportTests {
     func fullDisk() throws {
         let scratch = try Scratch()
         var configuration = SQLiteDriver.Configuration()
+        configuration.pageSize = 4096
         configuration.maxPageCount = 40  // 160 KB at 4 KiB pages: the second file does not fit
         let driver = try scratch.driver(configuration)
         _ = try driver.importFile(try scratch.write("f.csv", "a,b\n1,x\n"))
@@ -210,5 +211,53 @@ struct SQLiteImportTests {
         #expect(outcome.status == .failed)
         #expect(outcome.failure?.contains("full") == true)
         #expect(try driver.rows("SELECT a, b FROM f") == [["1", "x"]])
+    }
+
+    @Test("a new database gets 64 KiB pages and WAL; an existing one keeps its page size")
+    func pageSize() throws {
+        let scratch = try Scratch()
+        #expect(try scratch.driver().rows("PRAGMA page_size") == [["65536"]])
+        #expect(try scratch.driver().rows("PRAGMA journal_mode") == [["wal"]])
+        let other = try SQLiteDriver(path: scratch.path("old.db"), configuration: {
+            var configuration = SQLiteDriver.Configuration()
+            configuration.pageSize = 4096
+            return configuration
+        }())
+        _ = try other.importFile(try scratch.write("p.csv", "a\n1\n"))
+        #expect(try SQLiteDriver(path: scratch.path("old.db")).rows("PRAGMA page_size") == [["4096"]])
+    }
+
+    @Test("refused rows inside a many-row insert are found one by one; the rest of the group lands")
+    func constraintInsideGroup() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        _ = try driver.importFile(try scratch.write("seed.csv", "id\n0\n")) { $0.table = "g" }
+        try driver.execute("DROP TABLE g; CREATE TABLE g (id INTEGER PRIMARY KEY, v TEXT)")
+        var text = "id,v\n"
+        for id in 1...300 { text += "\(id == 70 || id == 150 ? 5 : id),row \(id)\n" }
+        let outcome = try driver.importFile(try scratch.write("g.csv", text)) { $0.table = "g" }
+        #expect(outcome.counts.rowsImported == 298)
+        let jobID = try #require(outcome.jobID)
+        #expect(try driver.jobs.jobErrors(jobID: jobID, limit: 10, offset: 0).map(\.line) == [71, 151])
+        #expect(try driver.count("g") == 298)
+        #expect(try driver.rows("SELECT v FROM g WHERE id = 5") == [["row 5"]])
+    }
+
+    @Test("upsert of many rows with repeated keys keeps the last value of each key, twice over")
+    func upsertManyRows() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        var text = "id,v\n"
+        for line in 0..<250 { text += "\(line % 100),v\(line)\n" }
+        let file = try scratch.write("m.csv", text)
+        for _ in 0..<2 {
+            let outcome = try driver.importFile(file) {
+                $0.mode = .upsert
+                $0.key = ["id"]
+            }
+            #expect(outcome.status == .succeeded && outcome.counts.rowsImported == 250)
+            #expect(try driver.count("m") == 100)
+            #expect(try driver.rows("SELECT v FROM m WHERE id IN (0, 49, 50, 99) ORDER BY id") == [["v200"], ["v249"], ["v150"], ["v199"]])
+        }
     }
 }

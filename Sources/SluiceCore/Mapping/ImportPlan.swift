@@ -60,10 +60,13 @@ public struct PlannedRule: Sendable {
     public var name: String
     public var message: String
     public var rule: BoundRule
+    /// The columns the rule reads.
+    public var columnNames: [String]
 
-    public init(name: String, message: String, rule: BoundRule) {
+    public init(name: String, message: String, rule: BoundRule, columnNames: [String] = []) {
         self.name = name
         self.message = message
         self.rule = rule
+        self.columnNames = columnNames
     }
 }

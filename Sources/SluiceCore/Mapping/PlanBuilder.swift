@@ -135,7 +135,8 @@ public struct PlanBuilder {
         for spec in profile.rules {
             do {
                 let bound = try spec.expression.bind { matcher.index(of: $0) }
-                planned.append(PlannedRule(name: spec.name, message: spec.message ?? "rule '\(spec.name)' failed: \(spec.expression.source)", rule: bound))
+                planned.append(PlannedRule(name: spec.name, message: spec.message ?? "rule '\(spec.name)' failed: \(spec.expression.source)", rule: bound,
+                                           columnNames: spec.expression.columnNames))
             } catch {
                 throw fail("rule '\(spec.name)': '\(error.name)' is not a column of the import")
             }

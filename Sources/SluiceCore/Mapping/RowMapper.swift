@@ -24,7 +24,10 @@ public struct RowMapper: Sendable {
             return ColumnProgram(column, allowedIndex: allowed.count - 1)
         }
         self.allowedValues = allowed
-        self.decimalColumns = plan.rules.isEmpty ? [] : plan.columns.indices.filter { plan.columns[$0].type == .decimal }
+        let ruleColumns = Set(plan.rules.flatMap(\.columnNames).map(HeaderMatcher.normalize))
+        self.decimalColumns = plan.columns.indices.filter {
+            plan.columns[$0].type == .decimal && ruleColumns.contains(HeaderMatcher.normalize(plan.columns[$0].name))
+        }
     }
 
     public func map(_ batch: RecordBatch) -> MappedBatch {
