@@ -5,7 +5,7 @@ import Foundation
 /// Rejections cannot go straight into the control tables: while SQLite
 /// imports, the one write transaction is busy with the target, and a failed
 /// job rolls that transaction back but must still record why. So they are
-/// appended to a temporary file (one JSON object a line) and read back once,
+/// appended to a temporary file (`RejectionCoding`) and read back once,
 /// into the job's final transaction or the rejects file. Memory stays flat
 /// however many rows are rejected.
 public final class RejectionSpool {
@@ -14,7 +14,6 @@ public final class RejectionSpool {
     public private(set) var first: [Rejection] = []
     private let url: URL
     private let handle: FileHandle
-    private let encoder = JSONEncoder()
     private var pending = Data()
 
     public init(directory: URL = FileManager.default.temporaryDirectory) throws {
@@ -32,8 +31,7 @@ public final class RejectionSpool {
 
     public func append(_ rejection: Rejection) throws {
         if first.count < 10 { first.append(rejection) }
-        pending.append(try encoder.encode(rejection))
-        pending.append(0x0A)
+        RejectionCoding.append(rejection, to: &pending)
         count += 1
         if pending.count >= 1 << 16 { try flush() }
     }
@@ -49,18 +47,17 @@ public final class RejectionSpool {
     public func forEachChunk(_ body: ([Rejection]) throws -> Void) throws {
         try flush()
         try handle.seek(toOffset: 0)
-        let decoder = JSONDecoder()
         var chunk: [Rejection] = []
         var carry = Data()
         while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
             carry.append(data)
-            var lineStart = carry.startIndex
-            while let newline = carry[lineStart...].firstIndex(of: 0x0A) {
-                chunk.append(try decoder.decode(Rejection.self, from: carry[lineStart..<newline]))
-                lineStart = carry.index(after: newline)
-                if chunk.count == 500 { try body(chunk); chunk.removeAll(keepingCapacity: true) }
+            let consumed = carry.withUnsafeBytes { bytes -> Int in
+                var offset = 0
+                while let rejection = RejectionCoding.read(bytes, at: &offset) { chunk.append(rejection) }
+                return offset
             }
-            carry = Data(carry[lineStart...])
+            carry.removeSubrange(carry.startIndex..<(carry.startIndex + consumed))
+            if chunk.count >= 500 { try body(chunk); chunk.removeAll(keepingCapacity: true) }
         }
         if !chunk.isEmpty { try body(chunk) }
         try handle.seekToEnd()

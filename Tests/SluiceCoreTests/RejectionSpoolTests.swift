@@ -1,0 +1,27 @@
+import Testing
+@testable import SluiceCore
+
+@Suite("The rejection spool")
+struct RejectionSpoolTests {
+    @Test("rejections come back exactly, in order, across chunk and read boundaries")
+    func roundTrip() throws {
+        let spool = try RejectionSpool()
+        let long = String(repeating: "é,\"\n", count: 100_000)
+        let written = (0..<1_500).map { index in
+            Rejection(line: index * 2 + 1, byteOffset: Int64(index) * 1000,
+                      original: index == 700 ? long : "row \(index), \"quoted\"",
+                      fields: [String(index), nil, "", index % 3 == 0 ? "😀" : "x"],
+                      errors: [RowError(kind: .cast, column: "a", value: nil, message: "bad \(index)"),
+                               RowError(kind: .rule, column: nil, value: "r", message: "rule")])
+        }
+        for rejection in written { try spool.append(rejection) }
+        var read: [Rejection] = []
+        try spool.forEachChunk { read += $0 }
+        #expect(read == written)
+        #expect(spool.count == 1_500)
+        #expect(spool.first == Array(written.prefix(10)))
+        var again = 0
+        try spool.forEachChunk { again += $0.count }
+        #expect(again == 1_500)
+    }
+}
