@@ -261,3 +261,24 @@ struct SQLiteImportTests {
         }
     }
 }
+
+@Suite("Header edge cases")
+struct HeaderEdgeCaseTests {
+    @Test("an empty header cell (a trailing delimiter) becomes column_N")
+    func emptyHeaderCell() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        let outcome = try driver.importFile(try scratch.write("e.csv", "a,b,\n1,2,\n3,4,x\n"))
+        #expect(outcome.status == .succeeded)
+        #expect(try driver.rows("SELECT a, b, column_3 FROM e ORDER BY a") == [["1", "2", nil], ["3", "4", "x"]])
+    }
+
+    @Test("--no-header names the columns column_1… and reads the first line as data")
+    func noHeader() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        let outcome = try driver.importFile(try scratch.write("n.csv", "id,name\n1,a\n")) { $0.hasHeader = false }
+        #expect(outcome.counts.rowsRead == 2)
+        #expect(try driver.rows("SELECT column_1, column_2 FROM n") == [["id", "name"], ["1", "a"]])
+    }
+}

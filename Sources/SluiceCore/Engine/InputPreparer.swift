@@ -1,3 +1,5 @@
+import Foundation
+
 /// Opens an input, reads its sample, and decides how to read the rest:
 /// format, dialect, columns and their sniffed types. The sample is replayed,
 /// so the file is read once.
@@ -49,7 +51,10 @@ struct PreparedInput {
             throw InputError(file: file, line: 1, problem: "the file has a header but no data rows; nothing to import")
         }
         let reader = try CSVRecordReader(source: stream, fileName: file, dialect: sniffed.dialect)
-        let columns = reader.header ?? sniffed.columns
+        // A header cell left empty (often a trailing delimiter) still names a column.
+        let columns = (reader.header ?? sniffed.columns).enumerated().map { index, name in
+            name.trimmingCharacters(in: .whitespaces).isEmpty ? "column_\(index + 1)" : name
+        }
         return PreparedInput(reader: reader, format: format, columns: columns, sniffedTypes: sniffed.types,
                              headerLine: reader.headerLine, dialect: sniffed.dialect, bytesTotal: total)
     }

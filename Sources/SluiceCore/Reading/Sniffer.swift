@@ -108,11 +108,12 @@ public struct Sniffer: Sendable {
     private func looksLikeHeader(_ rows: [[String?]]) -> Bool {
         guard let first = rows.first else { return false }
         let names = first.map { $0 ?? "" }
-        if Set(names).count < names.count || names.contains("") { return false }
+        let named = names.filter { !$0.isEmpty }
+        if named.isEmpty || Set(named).count < named.count { return false }
         guard rows.count > 1 else { return !names.contains { ValueParser.sniff($0) != .text } }
         for (index, name) in names.enumerated() {
             let type = Self.type(of: rows.dropFirst().lazy.compactMap { index < $0.count ? $0[index] : nil })
-            if type != .text && ValueParser.sniff(name) != .text { return false }
+            if type != .text && !name.isEmpty && ValueParser.sniff(name) != .text { return false }
         }
         return true
     }
