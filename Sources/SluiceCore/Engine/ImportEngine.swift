@@ -24,53 +24,73 @@ public final class ImportEngine {
                     progress: (ImportProgress) -> Void = { _ in }) throws -> ImportOutcome {
         let started = now()
         let input = try PreparedInput.open(request)
+        let plan = try makePlan(request, input: input)
+        let spool = try RejectionSpool(directory: temporaryDirectory)
+        let job = request.dryRun ? nil : try startJob(request, plan: plan, input: input, at: started)
+        let run = JobRun(plan: plan, request: request, spool: spool, jobID: job?.id)
+        let (status, failure) = execute(run, input: input, request: request, cancellation: cancellation) { counts in
+            progress(ImportProgress(counts: counts, bytesTotal: input.bytesTotal, seconds: now().timeIntervalSince(started)))
+        }
+        try rejectsFile?.write(spool: spool, sourceColumns: plan.sourceColumns)
+        return ImportOutcome(jobID: job?.id, status: status, counts: run.counts, table: plan.table,
+                             target: driver.targetDescription, seconds: now().timeIntervalSince(started),
+                             dryRun: request.dryRun, failure: failure, firstRejections: spool.first)
+    }
+
+    private func makePlan(_ request: ImportRequest, input: PreparedInput) throws -> ImportPlan {
         let table = request.table ?? request.profile?.table ?? Identifier.tableName(forFile: request.input)
-        let plan = try PlanBuilder(
+        return try PlanBuilder(
             file: request.input, headerLine: input.headerLine, sourceColumns: input.columns, sniffedTypes: input.sniffedTypes,
             profile: request.profile, existing: try driver.existingColumns(of: table), table: table,
             mode: request.effectiveMode, key: request.key, alter: request.alter, positional: input.positional
         ).build()
-        let spool = try RejectionSpool(directory: temporaryDirectory)
-        let job = request.dryRun ? nil : try driver.jobs.jobCreate(JobCreateParams(
-            source: request.input, profile: request.profile?.source, table: table, mode: plan.mode,
-            bytes: input.bytesTotal ?? 0, now: started))
-        if let job { try driver.jobs.jobMarkRunning(id: job.id, now: now()) }
+    }
 
-        let run = JobRun(plan: plan, request: request, spool: spool)
-        let session = try driver.makeImportSession()
-        var status = JobStatus.succeeded
-        var failure: String?
+    /// Records the job (queued) and claims it (running) for this engine.
+    private func startJob(_ request: ImportRequest, plan: ImportPlan, input: PreparedInput, at started: Date) throws -> Job {
+        let job = try driver.jobs.jobCreate(JobCreateParams(
+            source: request.input, profile: request.profile?.source, table: plan.table, mode: plan.mode,
+            bytes: input.bytesTotal ?? 0, now: started))
+        try driver.jobs.jobMarkRunning(id: job.id, now: now())
+        return job
+    }
+
+    /// Reads, maps and writes everything in one transaction, then commits
+    /// (with the job's end) or rolls back and records why.
+    private func execute(_ run: JobRun, input: PreparedInput, request: ImportRequest, cancellation: CancellationFlag,
+                         progress: (ImportCounts) -> Void) -> (JobStatus, String?) {
+        var session: (any ImportSession)?
         do {
-            try session.begin(plan: plan)
-            let mapper = RowMapper(plan: plan, decoder: FieldDecoder(quote: input.dialect?.quote ?? UInt8(ascii: "\""),
-                                                                    emptyQuotedIsNull: request.emptyQuotedIsNull))
-            let pipeline = ImportPipeline(reader: input.reader, mapper: mapper, workers: request.workers, cancellation: cancellation)
+            let opened = try driver.makeImportSession()
+            session = opened
+            try opened.begin(plan: run.plan)
+            let decoder = FieldDecoder(quote: input.dialect?.quote ?? UInt8(ascii: "\""), emptyQuotedIsNull: request.emptyQuotedIsNull)
+            let pipeline = ImportPipeline(reader: input.reader, mapper: RowMapper(plan: run.plan, decoder: decoder),
+                                          workers: request.workers, cancellation: cancellation)
             try pipeline.run { batch in
-                try run.absorb(batch, rejectedByDatabase: try session.write(batch))
-                progress(ImportProgress(counts: run.counts, bytesTotal: input.bytesTotal, seconds: now().timeIntervalSince(started)))
+                try run.absorb(batch, rejectedByDatabase: try opened.write(batch))
+                progress(run.counts)
             }
             try run.checkRatio()
-            let finish = job.map { JobFinishParams(id: $0.id, status: .succeeded, counts: run.counts,
-                                                   summary: run.summary(status: .succeeded, table: table), now: now()) }
-            if request.dryRun { session.rollback() } else {
-                try session.commit(widened: run.widened, finishing: finish, rejections: spool)
+            if request.dryRun {
+                opened.rollback()
+            } else {
+                try opened.commit(widened: run.widened, finishing: run.finish(.succeeded, now: now()), rejections: run.spool)
             }
+            return (.succeeded, nil)
         } catch {
-            session.rollback()
-            (status, failure) = error is CancellationError
-                ? (.cancelled, "cancelled; nothing was imported")
-                : (.failed, Self.describe(error))
+            session?.rollback()
+            let (status, failure) = error is CancellationError
+                ? (JobStatus.cancelled, "cancelled; nothing was imported")
+                : (JobStatus.failed, Self.describe(error))
             run.discardImported()
-            if let job {
-                try? driver.jobs.jobErrorsInsertAll(jobID: job.id, spool: spool)
-                _ = try? driver.jobs.jobFinish(JobFinishParams(id: job.id, status: status, counts: run.counts,
-                                                           summary: run.summary(status: status, table: table), error: failure, now: now()))
+            if let finish = run.finish(status, failure: failure, now: now()) {
+                // Best effort: the database that failed may refuse this too; the outcome still says why.
+                try? driver.jobs.jobErrorsInsertAll(jobID: finish.id, spool: run.spool)
+                _ = try? driver.jobs.jobFinish(finish)
             }
+            return (status, failure)
         }
-        try rejectsFile?.write(spool: spool, sourceColumns: plan.sourceColumns)
-        return ImportOutcome(jobID: job?.id, status: status, counts: run.counts, table: table,
-                             target: driver.targetDescription, seconds: now().timeIntervalSince(started),
-                             dryRun: request.dryRun, failure: failure, firstRejections: spool.first)
     }
 
     /// Sluice's errors describe themselves for the user; so does this.
@@ -82,14 +102,22 @@ final class JobRun {
     let plan: ImportPlan
     let budget: ErrorBudget
     let spool: RejectionSpool
+    /// The job being run; nil for a dry run.
+    let jobID: Int64?
     private(set) var counts = ImportCounts()
     private(set) var widened: [ColumnType?]
 
-    init(plan: ImportPlan, request: ImportRequest, spool: RejectionSpool) {
+    init(plan: ImportPlan, request: ImportRequest, spool: RejectionSpool, jobID: Int64?) {
         self.plan = plan
         self.budget = request.errorBudget
         self.spool = spool
+        self.jobID = jobID
         self.widened = Array(repeating: nil, count: plan.columns.count)
+    }
+
+    /// How the job ends, for the job store; nil for a dry run.
+    func finish(_ status: JobStatus, failure: String? = nil, now: Date) -> JobFinishParams? {
+        jobID.map { JobFinishParams(id: $0, status: status, counts: counts, summary: summary(status: status), error: failure, now: now) }
     }
 
     func absorb(_ batch: MappedBatch, rejectedByDatabase: [Rejection]) throws {
@@ -118,8 +146,8 @@ final class JobRun {
         }
     }
 
-    func summary(status: JobStatus, table: String) -> String {
-        "\(status.rawValue): \(counts.rowsRead) read, \(counts.rowsImported) imported, \(counts.rowsRejected) rejected into \(table)"
+    func summary(status: JobStatus) -> String {
+        "\(status.rawValue): \(counts.rowsRead) read, \(counts.rowsImported) imported, \(counts.rowsRejected) rejected into \(plan.table)"
     }
 }
 
