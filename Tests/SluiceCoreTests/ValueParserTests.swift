@@ -62,3 +62,21 @@ struct ValueParserTests {
         #expect(Sniffer.type(of: [String]()) == .text)
     }
 }
+
+@Suite("Decimal numbers without strtod")
+struct ExactDecimalTests {
+    @Test("digits ÷ 10^k equals Double(text) wherever it answers", arguments: ["0", "14.50", "-3", "0.1", "123456789012.345", "9.99", "-0.05", "1.", "100"])
+    func agreesWithDouble(text: String) {
+        var copy = text
+        let fast = copy.withUTF8 { ValueParser.exactDecimalNumber($0) }
+        #expect(fast == Double(text))
+    }
+
+    @Test("too many digits or stray characters defer to Double(_:)")
+    func declines() {
+        for text in ["1234567890123456", "1e5", "1.2.3", "", "-", "abc"] {
+            var copy = text
+            #expect(copy.withUTF8 { ValueParser.exactDecimalNumber($0) } == nil, "\(text)")
+        }
+    }
+}

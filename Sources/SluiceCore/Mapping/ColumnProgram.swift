@@ -44,7 +44,7 @@ struct ColumnProgram {
         }
         guard let value, allowedIndex < 0 else { return nil }
         if min != nil || max != nil {
-            guard let number = value.number else { return nil }
+            guard let number = type == .decimal ? ValueParser.exactDecimalNumber(bytes) ?? value.number : value.number else { return nil }
             if let min, number < min { return nil }
             if let max, number > max { return nil }
         }

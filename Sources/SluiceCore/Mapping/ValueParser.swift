@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads field text as a value of a column type: the one place that decides
 /// what `007`, `1e3`, `2024-02-30` or `yes` mean.
 public enum ValueParser {
@@ -86,6 +88,34 @@ public enum ValueParser {
         guard isNumberLiteral(digits, allowExponent: false, allowLeadingZeros: true) else { return nil }
         return String(decoding: digits, as: UTF8.self)
     }
+
+    /// The value of a canonical decimal's bytes as a `Double`, computed as
+    /// digits ÷ 10^k when both are exact (at most 15 digits), which IEEE
+    /// division rounds just as `strtod` would; nil otherwise (use `Double(_:)`).
+    @inline(__always)
+    static func exactDecimalNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0, negative = false
+        if i < bytes.count && bytes[i] == UInt8(ascii: "-") { negative = true; i = 1 }
+        var mantissa: Int64 = 0, digits = 0, fraction = -1
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == UInt8(ascii: ".") && fraction < 0 {
+                fraction = 0
+            } else if isDigit(byte) {
+                mantissa = mantissa &* 10 &+ Int64(byte &- 48)
+                digits += 1
+                if fraction >= 0 { fraction += 1 }
+            } else {
+                return nil
+            }
+            i += 1
+        }
+        guard digits > 0, digits <= 15 else { return nil }
+        let value = Double(mantissa) / powersOfTen[max(0, fraction)]
+        return negative ? -value : value
+    }
+
+    private static let powersOfTen: [Double] = (0...15).map { pow(10, Double($0)) }
 
     private static func isNumberLiteral(_ bytes: UnsafeBufferPointer<UInt8>, allowExponent: Bool, allowLeadingZeros: Bool = false) -> Bool {
         var i = 0
