@@ -40,6 +40,24 @@ struct RowMapperTests {
         #expect(batch.rejections.map(\.line) == [2, 3, 4])
     }
 
+    @Test("boolean, date, timestamp (ISO 8601 or unix seconds), real and json columns")
+    func otherTypes() throws {
+        let profile = """
+            columns:
+              ok: boolean
+              day: date
+              at: timestamp
+              x: real
+              doc: json
+            """
+        let batch = try map("ok,day,at,x,doc\nyes,2024-02-29,1704067200,1e3,\"{\"\"a\"\": [1]}\"\nF,2024-03-01,2024-01-01 10:00+01:00,-0.5,\n", profile: profile)
+        #expect(batch.rejections.isEmpty)
+        #expect(Array(batch.row(0)) == [.integer(1), .text("2024-02-29"), .text("2024-01-01T00:00:00Z"), .real(1000), .text("{\"a\": [1]}")])
+        #expect(Array(batch.row(1)) == [.integer(0), .text("2024-03-01"), .text("2024-01-01T09:00:00Z"), .real(-0.5), .null])
+        let bad = try map("ok,day,at,x,doc\nmaybe,2024-02-30,soon,1,{oops\n", profile: profile)
+        #expect(bad.rejections.first?.errors.map(\.column) == ["ok", "day", "at", "doc"])
+    }
+
     @Test("a default fills an empty field before required is checked")
     func defaults() throws {
         let batch = try map("a,b\n1,\n", profile: "columns:\n  a: integer\n  b: {type: integer, required: true, default: \"7\"}\n")

@@ -28,11 +28,13 @@ struct ColumnProgram {
 
     @inline(__always)
     func fastValue(_ bytes: UnsafeBufferPointer<UInt8>?, allowed: UnsafeBufferPointer<Set<String>>) -> Value? {
-        guard let bytes, !bytes.isEmpty || type == .text || type == .json else { return emptyIsSlow ? nil : .null }
+        guard let bytes, !bytes.isEmpty || type == .text else { return emptyIsSlow ? nil : .null }
         if hasPattern { return nil }
         let value: Value?
         switch type {
-        case .text, .json:
+        case .json:
+            return nil  // validated on the slow path
+        case .text:
             guard let text = FieldDecoder.text(bytes) else { return nil }
             if bytes.isEmpty && emptyIsSlow { return nil }
             if allowedIndex >= 0 && !allowed[allowedIndex].contains(text) { return nil }

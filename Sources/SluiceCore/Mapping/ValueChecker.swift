@@ -2,8 +2,8 @@
 enum ValueChecker {
     static func value(of field: String?, for column: TargetColumn, widened: inout ColumnType?) -> Result<Value, RowError> {
         var text = field
-        // An empty string means "no value" for every type but text.
-        if text?.isEmpty == true && column.type != .text && column.type != .json { text = nil }
+        // An empty string means "no value" for every type but text (not valid JSON either).
+        if text?.isEmpty == true && column.type != .text { text = nil }
         if text == nil, let fallback = column.spec?.defaultValue { text = fallback }
         guard let text else {
             if column.spec?.required == true {

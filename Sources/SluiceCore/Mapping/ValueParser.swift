@@ -6,7 +6,8 @@ public enum ValueParser {
     /// The value of `text` as `type`, or nil when it does not fit.
     public static func parse(_ text: String, as type: ColumnType) -> Value? {
         switch type {
-        case .text, .json: return .text(text)
+        case .text: return .text(text)
+        case .json: return isJSON(text) ? .text(text) : nil
         case .integer: return integer(text).map(Value.integer)
         case .real: return real(text).map(Value.real)
         case .decimal: return decimal(text).map(Value.text)
@@ -139,6 +140,11 @@ public enum ValueParser {
             guard i > expStart else { return false }
         }
         return i == bytes.count
+    }
+
+    /// Any JSON value: object, array, string, number, true, false or null.
+    public static func isJSON(_ text: String) -> Bool {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil
     }
 
     // MARK: booleans
