@@ -15,8 +15,10 @@ enum ExitStatus {
     static let help = """
         Exit codes:
           0    every row was imported
-          1    nothing was imported: bad input, profile or database, or the error budget was exceeded
-          3    the good rows were imported and some rows were rejected (see: sluice jobs errors ID)
+          1    nothing was imported: bad input, profile or database,
+               or the error budget was exceeded
+          3    the good rows were imported, some rows were rejected
+               (see them with: sluice jobs errors ID)
           64   the command line is wrong (unknown flag, bad value)
           130  cancelled by Ctrl+C or SIGTERM; nothing was imported
         """

@@ -10,10 +10,11 @@ struct Sluice: ParsableCommand {
             (sluice_jobs, sluice_job_errors), with every rejected row's line and reason.
 
             Examples:
-              sluice import examples/plans.csv                      # → ./sluice.db, table plans, types sniffed
-              sluice import plans.csv --profile profiles/plans.yaml # typed, checked, rules applied
-              sluice profile infer plans.csv > plans.yaml           # start a profile from the data
-              sluice jobs list                                       # what ran, and how it went
+              sluice import examples/plans.csv        # → ./sluice.db, table plans
+              sluice import plans.csv --profile profiles/plans.yaml
+              sluice profile infer plans.csv > plans.yaml
+              sluice jobs list                        # what ran, and how it went
+              sluice jobs errors 3                    # the rows job 3 rejected
 
             \(ExitStatus.help)
             """,

@@ -91,7 +91,8 @@ struct ImportCommandTests {
     func help() throws {
         let result = try CLI().run("import", "--help")
         #expect(result.stdout.contains("Exit codes:"))
-        #expect(result.stdout.contains("3    the good rows were imported and some rows were rejected"))
+        #expect(result.stdout.contains("3    the good rows were imported, some rows were rejected"))
+        #expect(result.stdout.contains("130  cancelled by Ctrl+C or SIGTERM; nothing was imported"))
     }
 }
 
