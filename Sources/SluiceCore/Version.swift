@@ -1,1 +1,4 @@
-public enum SluiceVersion { public static let string = "0.1.0" }
+/// Sluice's version, as `sluice --version` prints it.
+public enum SluiceVersion {
+    public static let string = "0.1.0"
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SluiceCore
 
 @main
 struct Sluice: ParsableCommand {
@@ -18,7 +19,7 @@ struct Sluice: ParsableCommand {
 
             \(ExitStatus.help)
             """,
-        version: "0.1.0",
+        version: SluiceVersion.string,
         subcommands: [ImportCommand.self, ProfileCommand.self, JobsCommand.self]
     )
 }

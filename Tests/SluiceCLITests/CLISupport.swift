@@ -47,9 +47,15 @@ final class CLI {
         }
         let process = Process()
         if asNobody {
-            // Root may write anywhere; to meet a read-only file, run as nobody.
+            // Root may write anywhere; to meet a read-only file, run as nobody,
+            // with a copy of the binary that nobody can surely reach.
+            let copy = path("sluice-bin")
+            if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: Self.binary, toPath: copy) }
+            for (item, mode) in [(directory.path, 0o755), (copy, 0o755)] {
+                try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: item)
+            }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", Self.binary] + arguments
+            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = arguments
@@ -80,6 +86,9 @@ final class CLI {
     /// Runs with `file` made read-only: by its mode for a normal user, by
     /// running as nobody (who does not own it) for root.
     func run(asNobody: Bool, readOnly file: String, _ arguments: [String]) throws -> Result {
+        for item in try FileManager.default.contentsOfDirectory(atPath: directory.path) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path(item))
+        }
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: file)
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file) }
         return try run(asNobody: asNobody, arguments)
