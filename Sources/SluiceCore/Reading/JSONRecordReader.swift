@@ -30,19 +30,19 @@ public enum JSONLayout: Sendable {
 public final class JSONRecordReader: RecordReader {
     let fileName: String
     let columns: [String]
-    private(set) var layout: JSONLayout
+    var layout: JSONLayout
     public var header: [String]? { columns }
 
     private let source: any ByteSource
     private let batchRecords: Int
-    private let window = Window(capacity: 1 << 20)
-    private let keys: ColumnKeys
-    private var scanner = JSONScanner()
+    let window = Window(capacity: 1 << 20)
+    let keys: ColumnKeys
+    var scanner = JSONScanner()
     /// The current record's value for each column; nil until its key is seen.
     private var values: [FieldSpan?]
     private var extraKeys: [String] = []
     private var sequence = 0
-    private var line = 1
+    private(set) var line = 1
     private var atStart = true
     /// A failure met after some records of a batch, thrown by the next call.
     private var failure: (any Error)?
@@ -58,7 +58,7 @@ public final class JSONRecordReader: RecordReader {
     /// The largest record: with its values (never longer than itself) it fits an arena.
     private static let maxRecordBytes = 512 << 20
     /// Sampling keeps the values of this many objects at most.
-    private static let maxSampledObjects = 5_000
+    static let maxSampledObjects = 5_000
 
     public init(source: any ByteSource, fileName: String, layout: JSONLayout, columns: [String], batchRecords: Int = 2048) {
         self.source = source
@@ -130,14 +130,14 @@ public final class JSONRecordReader: RecordReader {
     }
 
     /// Where a record's text lies in the window; valid until the window is refilled.
-    private struct RecordText {
+    struct RecordText {
         var bytes: UnsafeBufferPointer<UInt8>
         var line: Int
         var byteOffset: Int64
     }
 
     /// The next record's text, or nil at the end of the input.
-    private func nextRecordText() throws -> RecordText? {
+    func nextRecordText() throws -> RecordText? {
         if atStart { try skipByteOrderMark() }
         switch layout {
         case .lines: return try nextLine()
@@ -145,7 +145,7 @@ public final class JSONRecordReader: RecordReader {
         }
     }
 
-    private func skipByteOrderMark() throws {
+    func skipByteOrderMark() throws {
         while window.end - window.start < 3 && !window.atEndOfInput { try refill(recordLine: 1) }
         let bytes = window.bytes + window.start
         if window.end - window.start >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { window.start += 3 }
@@ -154,7 +154,7 @@ public final class JSONRecordReader: RecordReader {
 
     /// Moves the unread bytes to the front of the window and reads once more.
     /// Positions kept across a refill are therefore relative to `window.start`.
-    private func refill(recordLine: Int) throws {
+    func refill(recordLine: Int) throws {
         window.compact()
         if window.end == window.capacity {
             guard window.capacity < Self.maxRecordBytes else {
@@ -344,199 +344,6 @@ public final class JSONRecordReader: RecordReader {
         case JSONByte.comma, JSONByte.colon, JSONByte.quote, JSONByte.openBrace, JSONByte.closeBrace,
              JSONByte.openBracket, JSONByte.closeBracket: true
         default: false
-        }
-    }
-}
-
-
-// MARK: - Sampling
-
-extension JSONRecordReader {
-    /// Reads up to `sampleBytes` from the start of a source and returns the
-    /// union of the objects' top-level keys in first-appearance order, the
-    /// layout (first byte that is not whitespace `[` → array, else lines), and
-    /// the top-level values of up to 5,000 objects as text (nil for `null`),
-    /// for type sniffing. Consumes the source.
-    ///
-    /// A sample usually ends inside a record, so a malformed or cut-off record
-    /// is skipped, and a broken array ends the sample quietly: the full read
-    /// reports such problems, with their lines. The source's own errors are
-    /// thrown, and `InputError` for an empty input or one whose first value is
-    /// neither an object nor an array.
-    public static func sample(source: any ByteSource, fileName: String, sampleBytes: Int)
-        throws -> (layout: JSONLayout, columns: [String], objects: [[String: String?]]) {
-        let limited = SampleSource(source, limit: max(0, sampleBytes))
-        let reader = JSONRecordReader(source: limited, fileName: fileName, layout: .lines, columns: [])
-        reader.layout = try reader.detectLayout()
-        var columns: [String] = []
-        var seen: Set<String> = []
-        var objects: [[String: String?]] = []
-        var arena: [UInt8] = []
-        var members: [(key: String, value: FieldSpan)] = []
-        do {
-            while let record = try reader.nextRecordText() {
-                arena.removeAll(keepingCapacity: true)
-                members.removeAll(keepingCapacity: true)
-                do throws(JSONScanner.Failure) {
-                    try reader.scanner.scanObject(record.bytes, into: &arena) { key, value in
-                        members.append((String(decoding: key, as: UTF8.self), value))
-                    }
-                } catch {
-                    continue
-                }
-                for member in members where seen.insert(member.key).inserted { columns.append(member.key) }
-                guard objects.count < maxSampledObjects else { continue }
-                var object: [String: String?] = [:]
-                for (key, value) in members {
-                    object[key] = .some(value.kind == .null ? nil : String(decoding: arena[Int(value.start)..<Int(value.end)], as: UTF8.self))
-                }
-                objects.append(object)
-            }
-        } catch where limited.failure == nil {
-            // A structural problem, most likely where the sample cuts the input: the sample ends here.
-        }
-        return (reader.layout, columns, objects)
-    }
-
-    /// The layout, from the first byte that is not whitespace (after a byte
-    /// order mark). Consumes nothing, so that reading starts from the top.
-    private func detectLayout() throws -> JSONLayout {
-        try skipByteOrderMark()
-        var ahead = 0
-        var lines = 0
-        while true {
-            var i = window.start + ahead
-            while i < window.end && JSONScanner.isWhitespace(window.bytes[i]) {
-                if window.bytes[i] == JSONByte.lineFeed { lines += 1 }
-                i += 1
-            }
-            if i < window.end {
-                switch window.bytes[i] {
-                case JSONByte.openBracket: return .array
-                case JSONByte.openBrace: return .lines
-                default: throw InputError(file: fileName, line: line + lines,
-                                          problem: "expected a JSON object or array, found \(JSONScanner.describe(window.bytes[i]))")
-                }
-            }
-            if window.atEndOfInput {
-                throw InputError(file: fileName, problem: "the file is empty; expected JSON objects, one per line, or an array of them")
-            }
-            ahead = i - window.start
-            try refill(recordLine: line + lines)
-        }
-    }
-
-    /// Ends the input after `limit` bytes, and notes whether the source itself
-    /// failed, so that sampling can tell such errors from its own.
-    private final class SampleSource: ByteSource {
-        private let base: any ByteSource
-        private var remaining: Int
-        private(set) var failure: (any Error)?
-
-        init(_ base: any ByteSource, limit: Int) {
-            self.base = base
-            self.remaining = limit
-        }
-
-        var bytesConsumed: Int64 { base.bytesConsumed }
-
-        func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-            guard remaining > 0 else { return 0 }
-            do {
-                let count = try base.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.prefix(remaining)))
-                remaining -= max(0, count)
-                return count
-            } catch {
-                failure = error
-                throw error
-            }
-        }
-    }
-}
-
-// MARK: - Window and column keys
-
-extension JSONRecordReader {
-    /// The reader's view of the input: one growable buffer, refilled from the
-    /// source, out of which records are cut in place.
-    private final class Window {
-        private(set) var bytes: UnsafeMutablePointer<UInt8>
-        private(set) var capacity: Int
-        /// The first byte not cut into a record yet.
-        var start = 0
-        private(set) var end = 0
-        private(set) var atEndOfInput = false
-        /// Offset in the input of `bytes[0]`.
-        private var baseOffset: Int64 = 0
-
-        init(capacity: Int) {
-            bytes = .allocate(capacity: capacity)
-            self.capacity = capacity
-        }
-
-        deinit { bytes.deallocate() }
-
-        func offset(of index: Int) -> Int64 { baseOffset + Int64(index) }
-
-        /// Moves the bytes not cut yet to the front.
-        func compact() {
-            guard start > 0 else { return }
-            if end > start { bytes.update(from: bytes + start, count: end - start) }
-            baseOffset += Int64(start)
-            end -= start
-            start = 0
-        }
-
-        /// Doubles the buffer, for a record larger than it.
-        func grow() {
-            let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-            bigger.update(from: bytes, count: end)
-            bytes.deallocate()
-            bytes = bigger
-            capacity *= 2
-        }
-
-        func fill(from source: any ByteSource) throws {
-            let count = try source.read(into: UnsafeMutableRawBufferPointer(start: bytes + end, count: capacity - end))
-            if count > 0 { end += min(count, capacity - end) } else { atEndOfInput = true }
-        }
-    }
-
-    /// Finds a key's column without making a `String` of it. Objects mostly
-    /// list their keys in one order, so the column after the previous match
-    /// is tried first, and only then a dictionary.
-    private struct ColumnKeys {
-        private let names: [[UInt8]]
-        private let columnByName: [[UInt8]: Int]
-        /// For each column, the first column of the same name: one key fills them all.
-        private let firstOfName: [Int]
-
-        init(_ columns: [String]) {
-            names = columns.map { Array($0.utf8) }
-            var columnByName: [[UInt8]: Int] = [:]
-            for (column, name) in names.enumerated() where columnByName[name] == nil { columnByName[name] = column }
-            self.columnByName = columnByName
-            firstOfName = names.map { columnByName[$0] ?? 0 }
-        }
-
-        func firstColumn(sharingNameWith column: Int) -> Int { firstOfName[column] }
-
-        /// The first column named `key`; `predicted` is where the next key is looked for first.
-        func column(of key: UnsafeBufferPointer<UInt8>, predicted: inout Int) -> Int? {
-            if predicted < names.count && Self.equal(names[predicted], key) {
-                predicted += 1
-                return firstOfName[predicted - 1]
-            }
-            guard let column = columnByName[Array(key)] else { return nil }
-            predicted = column + 1
-            return column
-        }
-
-        private static func equal(_ name: [UInt8], _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-            name.count == key.count && name.withUnsafeBufferPointer { name in
-                guard let nameStart = name.baseAddress, let keyStart = key.baseAddress else { return true }
-                return memcmp(nameStart, keyStart, key.count) == 0
-            }
         }
     }
 }
