@@ -77,6 +77,20 @@ struct ImportCommandTests {
         #expect(try cli.sql("SELECT id, kind, meta FROM events ORDER BY id", database: "out.db") == "1|click|{\"x\":1}\n2|view|")
     }
 
+    @Test("a JSON array file streams in; a malformed JSONL line is a rejected row with its line")
+    func jsonArrayAndMalformedLines() throws {
+        let cli = try CLI()
+        let array = try cli.write("a.json", "[\n  {\"id\": 1, \"tags\": [\"x\", \"y\"]},\n  {\"id\": 2, \"tags\": []}\n]\n")
+        #expect(try cli.run("import", array).status == 0)
+        #expect(try cli.sql("SELECT id, tags FROM a ORDER BY id") == "1|[\"x\",\"y\"]\n2|[]")
+        let lines = try cli.write("l.jsonl", "{\"id\": 1}\n{\"id\": 2,\n{\"id\": 3}\n")
+        let result = try cli.run("import", lines)
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("l.jsonl: line 2: "), "\(result.stderr)")
+        #expect(try cli.sql("SELECT group_concat(id) FROM l") == "1,3")
+        #expect(try cli.sql("SELECT line, kind FROM sluice_job_errors WHERE job_id = 2") == "2|malformed")
+    }
+
     @Test("upsert by --key twice gives the same table")
     func upsert() throws {
         let cli = try CLI()
