@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
 # Runs Sluice's whole test suite: builds the package (the CLI tests run the
-# real `sluice` binary), then every test target.
+# real `sluice` binary), then every test target. Extra arguments go to
+# `swift test` (for example: --filter SQLiteImportTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --build-tests
-swift test --skip-build "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+swift test --skip-build "$@" 2>&1 | tee "$log" || status=$?
+# One closing line that any reader of the log understands. (XCTest reports
+# "Executed 0 tests" first: every test here is a Swift Testing test.)
+passed=$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests\{0,1\} in .* passed after.*/\1/p' "$log" | tail -1)
+if [[ $status -eq 0 && -n $passed ]]; then
+    echo "tests: $passed passed, 0 failed"
+fi
+exit "$status"

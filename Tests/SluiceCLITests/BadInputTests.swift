@@ -95,6 +95,15 @@ struct BadInputTests {
         #expect(try cli.sql("SELECT b FROM l") == "café")
     }
 
+    @Test("UTF-16 with a byte order mark converts with --encoding utf-16")
+    func utf16() throws {
+        let cli = try CLI()
+        let text = "a,b\n1,Zoë 😀\n"
+        let file = try cli.write("w.csv", bytes: [0xFF, 0xFE] + text.utf16.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        #expect(try cli.run("import", file, "--encoding", "utf-16").status == 0)
+        #expect(try cli.sql("SELECT b FROM w") == "Zoë 😀")
+    }
+
     @Test("a .gz file is read transparently")
     func gzip() throws {
         let cli = try CLI()
