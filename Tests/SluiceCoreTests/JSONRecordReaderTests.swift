@@ -10,7 +10,7 @@ private func readJSON(_ text: String, layout: JSONLayout = .lines, columns: [Str
 
 private func readJSON(_ bytes: [UInt8], layout: JSONLayout, columns: [String],
                       pieceSize: Int = 7, batchRecords: Int = 2048) throws -> [JSONRecord] {
-    let reader = JSONRecordReader(source: TrickleSource(bytes, pieceSize: pieceSize), fileName: "test.json",
+    let reader = JSONRecordReader(source: ChunkedByteSource(bytes, pieceSize: pieceSize), fileName: "test.json",
                                   layout: layout, columns: columns, batchRecords: batchRecords)
     var records: [JSONRecord] = []
     var expectedSequence = 0
@@ -62,29 +62,6 @@ private enum JSONField: Equatable, CustomStringConvertible {
     }
 }
 
-/// Hands out its bytes a few at a time, to put block boundaries everywhere.
-private final class TrickleSource: ByteSource {
-    private let bytes: [UInt8]
-    private let pieceSize: Int
-    private var position = 0
-
-    init(_ bytes: [UInt8], pieceSize: Int) {
-        self.bytes = bytes
-        self.pieceSize = pieceSize
-    }
-
-    var bytesConsumed: Int64 { Int64(position) }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = min(buffer.count, pieceSize, bytes.count - position)
-        guard count > 0 else { return 0 }
-        bytes.withUnsafeBytes { source in
-            buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[position..<(position + count)]))
-        }
-        position += count
-        return count
-    }
-}
 
 private func inputError(_ body: () throws -> Void) -> InputError? {
     do { try body() } catch let error as InputError { return error } catch { return nil }
@@ -137,7 +114,7 @@ func invalidJSON(_ line: String) throws {
 
 @Test("A lone surrogate escape stays visible as invalid UTF-8 for the decoding stage to report")
 func loneSurrogate() throws {
-    let reader = JSONRecordReader(source: TrickleSource(Array(#"{"s":"a\ud800b"}"#.utf8), pieceSize: 7),
+    let reader = JSONRecordReader(source: ChunkedByteSource(Array(#"{"s":"a\ud800b"}"#.utf8), pieceSize: 7),
                                   fileName: "t.jsonl", layout: .lines, columns: ["s"])
     let batch = try #require(try reader.nextBatch())
     let span = batch.fields[0]
@@ -166,7 +143,7 @@ func keyOrderAndRepeats() throws {
         [.null, .plain("20"), .null],
         [.plain("1"), .null, .plain("3")],
     ])
-    let reader = JSONRecordReader(source: TrickleSource([], pieceSize: 7), fileName: "t", layout: .lines, columns: ["a", "b"])
+    let reader = JSONRecordReader(source: ChunkedByteSource([], pieceSize: 7), fileName: "t", layout: .lines, columns: ["a", "b"])
     #expect(reader.header == ["a", "b"])
 }
 
@@ -243,7 +220,7 @@ func brokenArray() {
 
 @Test("Records before a broken array structure are delivered before the error")
 func recordsBeforeError() throws {
-    let reader = JSONRecordReader(source: TrickleSource(Array("[{\"a\":1}, {\"a\":2} x".utf8), pieceSize: 7),
+    let reader = JSONRecordReader(source: ChunkedByteSource(Array("[{\"a\":1}, {\"a\":2} x".utf8), pieceSize: 7),
                                   fileName: "t.json", layout: .array, columns: ["a"])
     #expect(try reader.nextBatch()?.count == 2)
     #expect(inputError { _ = try reader.nextBatch() }?.line == 1)
@@ -255,7 +232,7 @@ func batching() throws {
     let records = try readJSON(text, columns: ["n"], batchRecords: 3)
     #expect(records.map(\.fields) == (1...10).map { [.plain("\($0)")] })
 
-    let reader = JSONRecordReader(source: TrickleSource(Array(text.utf8), pieceSize: 7), fileName: "t",
+    let reader = JSONRecordReader(source: ChunkedByteSource(Array(text.utf8), pieceSize: 7), fileName: "t",
                                   layout: .lines, columns: ["n"], batchRecords: 4)
     var counts: [Int] = []
     var consumed: [Int64] = []
@@ -270,7 +247,7 @@ func batching() throws {
 @Test("Sampling finds the layout and the keys in first-appearance order")
 func sampling() throws {
     let lines = "\u{FEFF}{\"b\": 1, \"a\": \"x\"}\n{\"c\": null, \"a\": [1, 2]}\nnot json\n{\"d\": tr"
-    let sampledLines = try JSONRecordReader.sample(source: TrickleSource(Array(lines.utf8), pieceSize: 7),
+    let sampledLines = try JSONRecordReader.sample(source: ChunkedByteSource(Array(lines.utf8), pieceSize: 7),
                                                    fileName: "s.jsonl", sampleBytes: 1 << 20)
     #expect(sampledLines.layout == .lines)
     #expect(sampledLines.columns == ["b", "a", "c"])
@@ -278,15 +255,15 @@ func sampling() throws {
     #expect(sampledLines.objects == expectedObjects)
 
     let array = "  [{\"x\": 1}, {\"y\": 2, \"x\": 3}, {\"z\": 4}]"
-    let cut = try JSONRecordReader.sample(source: TrickleSource(Array(array.utf8), pieceSize: 7),
+    let cut = try JSONRecordReader.sample(source: ChunkedByteSource(Array(array.utf8), pieceSize: 7),
                                           fileName: "s.json", sampleBytes: 30)
     #expect(cut.layout == .array)
     #expect(cut.columns == ["x", "y"])
 
-    let empty = inputError { _ = try JSONRecordReader.sample(source: TrickleSource(Array(" \n ".utf8), pieceSize: 7),
+    let empty = inputError { _ = try JSONRecordReader.sample(source: ChunkedByteSource(Array(" \n ".utf8), pieceSize: 7),
                                                              fileName: "e.json", sampleBytes: 100) }
     #expect(empty?.file == "e.json")
-    let scalar = inputError { _ = try JSONRecordReader.sample(source: TrickleSource(Array("\n42".utf8), pieceSize: 7),
+    let scalar = inputError { _ = try JSONRecordReader.sample(source: ChunkedByteSource(Array("\n42".utf8), pieceSize: 7),
                                                               fileName: "n.json", sampleBytes: 100) }
     #expect(scalar == InputError(file: "n.json", line: 2, problem: "expected a JSON object or array, found '4'"))
 }
@@ -306,7 +283,7 @@ func largeRecord() throws {
 @Test("Invalid UTF-8 inside strings is copied through untouched")
 func invalidUTF8() throws {
     let bytes: [UInt8] = Array(#"{"s": "a"#.utf8) + [0xFF, 0xC3] + Array(#"b"}"#.utf8)
-    let reader = JSONRecordReader(source: TrickleSource(bytes, pieceSize: 3), fileName: "t.jsonl",
+    let reader = JSONRecordReader(source: ChunkedByteSource(bytes, pieceSize: 3), fileName: "t.jsonl",
                                   layout: .lines, columns: ["s"])
     let batch = try #require(try reader.nextBatch())
     let span = batch.fields[0]
@@ -315,7 +292,7 @@ func invalidUTF8() throws {
 
 @Test("Random bytes never crash the reader")
 func randomBytes() {
-    var generator = SplitMixGenerator(seed: 20_251_124)
+    var generator = SeededGenerator(seed: 20_251_124)
     let alphabet = Array(#"{}[]":,\ntrue false null 0123456789.eE+-\u00"#.utf8) + [0xFF, 0xC3, 0x0D]
     for _ in 0..<300 {
         let length = Int.random(in: 0..<200, using: &generator)
@@ -323,19 +300,7 @@ func randomBytes() {
         for layout in [JSONLayout.lines, .array] {
             _ = try? readJSON(bytes, layout: layout, columns: ["a", "b"], pieceSize: Int.random(in: 1...9, using: &generator))
         }
-        _ = try? JSONRecordReader.sample(source: TrickleSource(bytes, pieceSize: 5), fileName: "r", sampleBytes: 100)
+        _ = try? JSONRecordReader.sample(source: ChunkedByteSource(bytes, pieceSize: 5), fileName: "r", sampleBytes: 100)
     }
 }
 
-/// A small seedable generator, so that a failure reproduces.
-private struct SplitMixGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -282,3 +282,26 @@ struct HeaderEdgeCaseTests {
         #expect(try driver.rows("SELECT column_1, column_2 FROM n") == [["id", "name"], ["1", "a"]])
     }
 }
+
+@Suite("The job store")
+struct JobStoreTests {
+    @Test("status moves are guarded: queued → running once, running → final once")
+    func guardedTransitions() throws {
+        let scratch = try Scratch()
+        let jobs = try scratch.driver().jobs
+        let now = Date()
+        let job = try jobs.jobCreate(JobCreateParams(source: "f.csv", profile: nil, table: "t", mode: .append, bytes: 10, now: now))
+        #expect(job.status == .queued)
+        #expect(try jobs.jobMarkRunning(id: job.id, now: now))
+        #expect(try !jobs.jobMarkRunning(id: job.id, now: now))
+        let finish = JobFinishParams(id: job.id, status: .succeeded, counts: ImportCounts(rowsRead: 2, rowsImported: 2), summary: "ok", now: now)
+        #expect(try jobs.jobFinish(finish))
+        var again = finish
+        again.status = .failed
+        #expect(try !jobs.jobFinish(again))
+        let stored = try #require(try jobs.jobGet(id: job.id))
+        #expect(stored.status == .succeeded && stored.rowsImported == 2 && stored.summary == "ok")
+        #expect(try jobs.jobList(status: .succeeded, limit: 10).map(\.id) == [job.id])
+        #expect(try jobs.jobList(status: .running, limit: 10).isEmpty)
+    }
+}
