@@ -101,6 +101,27 @@ struct ImportCommandTests {
         #expect(try cli.sql("SELECT id, v FROM u ORDER BY id") == "1|a\n2|b")
     }
 
+    @Test("--delimiter, --quote and --no-header override the sniffer")
+    func overrides() throws {
+        let cli = try CLI()
+        let file = try cli.write("o.txt", "1\t'a\tb'\n2\t'c'\n")
+        let result = try cli.run("import", file, "--delimiter", "\\t", "--quote", "'", "--no-header", "--table", "o")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try cli.sql("SELECT column_1, column_2 FROM o ORDER BY column_1") == "1|a\tb\n2|c")
+    }
+
+    @Test("a wrong command line exits 64 with a usage message")
+    func usageErrors() throws {
+        let cli = try CLI()
+        let missing = try cli.run("import")
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("Missing expected argument '<file>'"))
+        let badValue = try cli.run("import", "x.csv", "--max-error-ratio", "2")
+        #expect(badValue.status == 64)
+        #expect(badValue.stderr.contains("--max-error-ratio must be between 0 and 1"))
+        #expect(try cli.run("import", "x.csv", "--mode", "merge").status == 64)
+    }
+
     @Test("--help documents the exit codes")
     func help() throws {
         let result = try CLI().run("import", "--help")
