@@ -96,7 +96,7 @@ public final class SQLiteDriver: SluiceDriver {
         do { try queue.write { try $0.execute(sql: sql) } } catch { throw SQLiteDriverError(path: path, error) }
     }
 
-    /// Runs read-only SQL for tests and `--show`; rows as text.
+    /// Runs read-only SQL (tests, diagnostics); rows as text.
     public func query(_ sql: String) throws -> [[String?]] {
         do {
             return try queue.read { db in

@@ -6,9 +6,10 @@ import SluiceCore
 /// One import into SQLite: a single `BEGIN IMMEDIATE … COMMIT` around the
 /// table's preparation, every row, the job's end and its errors.
 ///
-/// Rows are bound straight onto the prepared statement with `sqlite3_bind_*`
-/// (about twice as fast as GRDB's argument arrays); a row that violates a
-/// constraint only fails its own statement, and becomes a rejection.
+/// Rows are bound straight onto prepared statements with `sqlite3_bind_*`
+/// (about twice as fast as GRDB's argument arrays), 64 rows per statement. A
+/// group that violates a constraint undoes only itself; its rows are then
+/// inserted one by one, and each refused row becomes a rejection.
 final class SQLiteImportSession: ImportSession {
     private let queue: DatabaseQueue
     private let path: String

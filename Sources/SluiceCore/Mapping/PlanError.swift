@@ -1,3 +1,5 @@
+import Foundation
+
 /// A reason the input cannot be imported as asked, found before any row is
 /// read: a required column no header matches, a table column that is missing,
 /// a duplicate header.
@@ -50,4 +52,3 @@ public enum Identifier {
     }
 }
 
-import Foundation
