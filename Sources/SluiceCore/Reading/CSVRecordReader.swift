@@ -23,14 +23,20 @@ public final class CSVRecordReader: RecordReader {
     private var sequence = 0
     private var atStart = true
 
+    /// `startLine` and `startOffset` say where `source` begins in the whole
+    /// file, for a reader of one byte range: records then carry the line
+    /// numbers and offsets they have in the file, not in the range.
     public init(source: any ByteSource, fileName: String, dialect: CSVDialect,
-                batchRecords: Int = 2048, batchBytes: Int = 256 << 10, blockSize: Int = 1 << 20) throws {
+                batchRecords: Int = 2048, batchBytes: Int = 256 << 10, blockSize: Int = 1 << 20,
+                startLine: Int = 1, startOffset: Int64 = 0) throws {
         self.source = source
         self.fileName = fileName
         self.dialect = dialect
         self.batchRecords = max(1, batchRecords)
         self.batchBytes = max(1, batchBytes)
-        self.buffer = ScanBuffer(capacity: max(16, blockSize))
+        self.buffer = ScanBuffer(capacity: max(16, blockSize), startOffset: startOffset)
+        self.line = startLine
+        self.atStart = startOffset == 0
         if dialect.hasHeader { try readHeader() }
     }
 

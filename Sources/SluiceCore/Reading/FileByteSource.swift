@@ -60,6 +60,15 @@ public final class FileByteSource: ByteSource {
         return count
     }
 
+    /// Moves to `offset` in the file, so that a chunk worker reads only its
+    /// byte range (with `LimitedByteSource`).
+    public func seek(to offset: Int64) throws {
+        peeked.removeAll()
+        guard lseek(descriptor, off_t(offset), SEEK_SET) == Int64(offset) else {
+            throw InputError(file: path, problem: "cannot move to byte \(offset): \(errorText(errno))")
+        }
+    }
+
     /// The first `count` bytes that `read(into:)` will return next (fewer at
     /// the end of the file), without consuming them. Lets `InputOpener` sniff
     /// the gzip magic number even on a pipe, where seeking back is impossible.

@@ -15,7 +15,9 @@ struct ScanBuffer {
     private var baseOffset: Int64 = 0
     private let storage: Storage
 
-    init(capacity: Int) {
+    /// `startOffset`: where in the input the first byte read will be.
+    init(capacity: Int, startOffset: Int64 = 0) {
+        baseOffset = startOffset
         storage = Storage(capacity: capacity)
         bytes = storage.pointer
         self.capacity = capacity

@@ -1,0 +1,65 @@
+/// A slice of a delimited file that holds whole records only.
+public struct ByteRange: Sendable, Equatable, Codable {
+    /// Offset of the range's first record in the file.
+    public var start: Int64
+    /// Offset just past the range (the next range's start, or the file's end).
+    public var end: Int64
+    /// The physical line on which the range's first record starts.
+    public var firstLine: Int
+
+    public init(start: Int64, end: Int64, firstLine: Int) {
+        self.start = start
+        self.end = end
+        self.firstLine = firstLine
+    }
+
+    public var length: Int64 { end - start }
+}
+
+/// Cuts a delimited file into byte ranges of about equal size for parallel
+/// chunks (the `ranges` strategy).
+///
+/// A range may only begin where a record begins, and a line break inside a
+/// quoted field is not a record boundary, so the planner cannot just seek to
+/// size/N and look for a newline: it reads the file once with the record
+/// reader (boundaries only, no typing) and cuts at the first record at or
+/// after each target offset.
+public enum RangePlanner {
+    /// The ranges of the data records of the UTF-8 file at `path` (after its
+    /// header, when `dialect` has one); fewer than `count` when the file has
+    /// fewer records, none when it has no data.
+    public static func ranges(path: String, dialect: CSVDialect, count: Int) throws -> [ByteRange] {
+        guard let size = InputOpener.fileSize(path: path) else {
+            throw InputError(file: path, problem: "cannot plan byte ranges: not a regular file")
+        }
+        let reader = try CSVRecordReader(source: try FileByteSource(path: path), fileName: path, dialect: dialect)
+        var starts: [(offset: Int64, line: Int)] = []
+        var nextTarget: Int64 = 0
+        let chunks = Int64(max(1, count))
+        while let batch = try reader.nextBatch() {
+            for record in batch.records where record.byteOffset >= nextTarget {
+                starts.append((record.byteOffset, record.line))
+                let dataStart = starts[0].offset
+                nextTarget = dataStart + (size - dataStart) * Int64(starts.count) / chunks
+                if starts.count == chunks { break }
+            }
+            if starts.count == chunks { break }
+        }
+        return starts.indices.map { index in
+            ByteRange(start: starts[index].offset, end: index + 1 < starts.count ? starts[index + 1].offset : size,
+                      firstLine: starts[index].line)
+        }
+    }
+
+    /// A record reader over one range, reporting lines and offsets as they
+    /// are in the whole file. The header, if any, is the planner's business:
+    /// pass the dialect without it.
+    public static func reader(path: String, range: ByteRange, dialect: CSVDialect) throws -> CSVRecordReader {
+        let file = try FileByteSource(path: path)
+        try file.seek(to: range.start)
+        var dialect = dialect
+        dialect.hasHeader = false
+        return try CSVRecordReader(source: LimitedByteSource(file, limit: range.length), fileName: path, dialect: dialect,
+                                   startLine: range.firstLine, startOffset: range.start)
+    }
+}
