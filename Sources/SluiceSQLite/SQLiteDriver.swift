@@ -13,6 +13,7 @@ public final class SQLiteDriver: SluiceDriver {
     public let path: String
     let queue: DatabaseQueue
     public let jobs: any JobStore
+    public let chunks: any ChunkStore
 
     public struct Configuration: Sendable {
         /// How long to wait for another process's write lock before failing.
@@ -59,6 +60,7 @@ public final class SQLiteDriver: SluiceDriver {
             throw SQLiteDriverError(path: path, error)
         }
         jobs = SQLiteJobStore(queue: queue, path: path)
+        chunks = SQLiteChunkStore(queue: queue, path: path)
     }
 
     private static func checkParentDirectory(of path: String) throws(SQLiteDriverError) {

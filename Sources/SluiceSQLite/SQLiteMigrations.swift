@@ -39,6 +39,36 @@ enum SQLiteMigrations {
                 CREATE INDEX sluice_job_errors_by_job ON sluice_job_errors (job_id, line);
                 """)
         }
+        migrator.registerMigration("2026-11-24 chunks") { db in
+            // Times that leases are compared on are unix milliseconds.
+            try db.execute(sql: """
+                CREATE TABLE sluice_chunks (
+                    id INTEGER PRIMARY KEY,
+                    job_id INTEGER NOT NULL REFERENCES sluice_jobs (id) ON DELETE CASCADE,
+                    chunk_index INTEGER NOT NULL,
+                    range_start INTEGER,
+                    range_end INTEGER,
+                    first_line INTEGER,
+                    bucket_path TEXT,
+                    status TEXT NOT NULL DEFAULT 'queued'
+                        CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    lease_owner TEXT,
+                    lease_expires_ms INTEGER,
+                    heartbeat_ms INTEGER,
+                    rows_read INTEGER NOT NULL DEFAULT 0,
+                    rows_imported INTEGER NOT NULL DEFAULT 0,
+                    rows_rejected INTEGER NOT NULL DEFAULT 0,
+                    rescue_count INTEGER NOT NULL DEFAULT 0,
+                    error TEXT,
+                    created_at TEXT NOT NULL,
+                    started_at TEXT,
+                    finished_at TEXT,
+                    UNIQUE (job_id, chunk_index)
+                );
+                CREATE INDEX sluice_chunks_by_status ON sluice_chunks (status, lease_expires_ms);
+                """)
+        }
         return migrator
     }
 }

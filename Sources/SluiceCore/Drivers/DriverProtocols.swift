@@ -52,6 +52,7 @@ public protocol ImportSession: AnyObject {
 /// A database that Sluice can import into and keep its jobs in.
 public protocol SluiceDriver: AnyObject {
     var jobs: any JobStore { get }
+    var chunks: any ChunkStore { get }
     /// The columns of `table`, or nil when there is no such table.
     func existingColumns(of table: String) throws -> [ExistingColumn]?
     func makeImportSession() throws -> any ImportSession
