@@ -1,0 +1,89 @@
+import Foundation
+
+/// Blobs as files under one directory (`--storage`, default `./sluice-data`).
+/// A blob is written to a temporary name and renamed into place when
+/// complete, so a reader never sees half a blob.
+public final class LocalBlobStore: BlobStore {
+    public let directory: URL
+
+    public init(directory: String) throws {
+        self.directory = URL(fileURLWithPath: directory, isDirectory: true)
+        do {
+            try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        } catch {
+            throw BlobStoreError(key: directory, problem: "cannot create the storage directory: \(error.localizedDescription)")
+        }
+    }
+
+    private func url(_ key: String) throws -> URL {
+        try BlobStoreError.check(key)
+        return directory.appendingPathComponent(key)
+    }
+
+    public func put(_ key: String, from source: any ByteSource) throws -> Int64 {
+        let target = try url(key)
+        guard !FileManager.default.fileExists(atPath: target.path) else {
+            throw BlobStoreError(key: key, problem: "already stored; blobs are written once")
+        }
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let partial = target.deletingLastPathComponent().appendingPathComponent(".partial-\(UUID().uuidString)")
+        guard FileManager.default.createFile(atPath: partial.path, contents: nil) else {
+            throw BlobStoreError(key: key, problem: "cannot create a file in \(directory.path)")
+        }
+        do {
+            let handle = try FileHandle(forWritingTo: partial)
+            defer { try? handle.close() }
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            var total: Int64 = 0
+            while true {
+                let count = try buffer.withUnsafeMutableBytes { try source.read(into: $0) }
+                if count == 0 { break }
+                try handle.write(contentsOf: buffer[..<count])
+                total += Int64(count)
+            }
+            try handle.synchronize()
+            try FileManager.default.moveItem(at: partial, to: target)
+            return total
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
+    }
+
+    public func read(_ key: String, range: Range<Int64>?) throws -> any ByteSource {
+        let path = try url(key).path
+        guard FileManager.default.fileExists(atPath: path) else { throw BlobStoreError(key: key, problem: "not stored") }
+        let file = try FileByteSource(path: path)
+        guard let range else { return file }
+        let size = try self.size(of: key)
+        guard range.lowerBound >= 0, range.upperBound <= size else {
+            throw BlobStoreError(key: key, problem: "bytes \(range.lowerBound)..<\(range.upperBound) are beyond its \(size) bytes")
+        }
+        try file.seek(to: range.lowerBound)
+        return LimitedByteSource(file, limit: range.upperBound - range.lowerBound)
+    }
+
+    public func size(of key: String) throws -> Int64 {
+        let path = try url(key).path
+        guard let size = InputOpener.fileSize(path: path) else { throw BlobStoreError(key: key, problem: "not stored") }
+        return size
+    }
+
+    public func list(prefix: String) throws -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: directory.path) else { return [] }
+        var keys: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let name = relative.split(separator: "/").last.map(String.init) ?? relative
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent(relative).path, isDirectory: &isDirectory)
+            if !isDirectory.boolValue && !name.hasPrefix(".partial-") && relative.hasPrefix(prefix) { keys.append(relative) }
+        }
+        return keys.sorted()
+    }
+
+    public func delete(_ key: String) throws {
+        let target = try url(key)
+        guard FileManager.default.fileExists(atPath: target.path) else { return }
+        try FileManager.default.removeItem(at: target)
+    }
+}
