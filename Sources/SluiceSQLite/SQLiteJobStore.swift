@@ -103,6 +103,16 @@ final class SQLiteJobStore: JobStore {
         }
     }
 
+    func jobDeleteFinished(before date: Date) throws -> [Int64] {
+        try write { db in
+            try Int64.fetchAll(db, sql: """
+                DELETE FROM sluice_jobs
+                WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < ?
+                RETURNING id
+                """, arguments: [date]).sorted()
+        }
+    }
+
     private static func job(_ row: Row) -> Job {
         Job(id: row["id"], status: JobStatus(rawValue: row["status"]) ?? .failed, source: row["source"],
             profile: row["profile"], table: row["target_table"], mode: ImportMode(rawValue: row["mode"]) ?? .append,

@@ -6,7 +6,7 @@ struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "List jobs, show one, or read the rows it rejected.",
-        subcommands: [List.self, Show.self, Errors.self])
+        subcommands: [List.self, Show.self, Errors.self, Cleanup.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
@@ -82,6 +82,57 @@ struct JobsCommand: ParsableCommand {
 }
 
 extension JobStatus: ExpressibleByArgument {}
+
+extension JobsCommand {
+    struct Cleanup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete finished jobs (succeeded, failed, cancelled) older than a given age, with their errors and stored files.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: ArgumentHelp("Age of the jobs to delete, by when they finished: 30d, 12h, 90m, 2w.", valueName: "age"))
+        var olderThan: String
+        @Option(help: ArgumentHelp("The storage directory of stored inputs (default ./sluice-data, or $SLUICE_STORAGE).", valueName: "path"))
+        var storage: String?
+
+        func validate() throws {
+            if Age.seconds(olderThan) == nil { throw ValidationError("--older-than needs an age such as 30d, 12h, 90m or 2w") }
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let cutoff = Date().addingTimeInterval(-(Age.seconds(olderThan) ?? 0))
+                let deleted = try database.openDriver().jobs.jobDeleteFinished(before: cutoff)
+                let directory = storage ?? ProcessInfo.processInfo.environment["SLUICE_STORAGE"] ?? "sluice-data"
+                var files = 0
+                if FileManager.default.fileExists(atPath: directory) {
+                    let store = try LocalBlobStore(directory: directory)
+                    for id in deleted {
+                        for key in try store.list(prefix: "job-\(id)/") {
+                            try store.delete(key)
+                            files += 1
+                        }
+                    }
+                }
+                print("deleted \(deleted.count) job\(deleted.count == 1 ? "" : "s") that finished before \(JobText.date(cutoff))"
+                      + (files > 0 ? " and \(files) stored file\(files == 1 ? "" : "s")" : ""))
+            }
+        }
+    }
+}
+
+/// Ages as people write them: `30d`, `12h`, `90m`, `45s`, `2w`.
+enum Age {
+    static func seconds(_ text: String) -> TimeInterval? {
+        guard let unit = text.last, let number = Double(text.dropLast()), number >= 0 else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86_400
+        case "w": return number * 604_800
+        default: return nil
+        }
+    }
+}
 
 enum JobText {
     static func date(_ date: Date) -> String {

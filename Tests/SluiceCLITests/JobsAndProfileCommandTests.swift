@@ -24,6 +24,29 @@ struct JobsAndProfileCommandTests {
         #expect(missing.stderr == "sluice: no job 99\n")
     }
 
+    @Test("jobs cleanup deletes finished jobs older than the age, with their errors and stored files")
+    func cleanup() throws {
+        let cli = try CLI()
+        _ = try cli.run("import", try cli.write("seed.csv", "id\n0\n"), "--table", "t")
+        _ = try cli.run("import", try cli.write("t.csv", "id\n1\nx\n"), "--table", "t")
+        _ = try cli.run("import", try cli.write("u.csv", "id\n2\n"), "--table", "t")
+        _ = try cli.sql("UPDATE sluice_jobs SET finished_at = '2020-01-01 00:00:00.000' WHERE id IN (1, 2)")
+        for id in [2, 3] {
+            try FileManager.default.createDirectory(atPath: cli.path("sluice-data/job-\(id)"), withIntermediateDirectories: true)
+            try cli.write("sluice-data/job-\(id)/input", "stored")
+        }
+        let result = try cli.run("jobs", "cleanup", "--older-than", "30d")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("deleted 2 jobs that finished before "))
+        #expect(result.stdout.hasSuffix(" and 1 stored file\n"))
+        #expect(try cli.sql("SELECT group_concat(id) FROM sluice_jobs") == "3")
+        #expect(try cli.sql("SELECT count(*) FROM sluice_job_errors") == "0")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("sluice-data/job-2/input")))
+        #expect(FileManager.default.fileExists(atPath: cli.path("sluice-data/job-3/input")))
+        #expect(try cli.sql("SELECT count(*) FROM t") == "3", "cleanup never touches imported data")
+        #expect(try cli.run("jobs", "cleanup", "--older-than", "soon").status == 64)
+    }
+
     @Test("profile infer prints a profile that profile check accepts and import uses")
     func inferThenCheck() throws {
         let cli = try CLI()

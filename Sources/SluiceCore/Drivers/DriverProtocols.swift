@@ -15,6 +15,10 @@ public protocol JobStore: Sendable {
     func jobGet(id: Int64) throws -> Job?
     func jobList(status: JobStatus?, limit: Int) throws -> [Job]
     func jobErrors(jobID: Int64, limit: Int, offset: Int) throws -> [StoredRowError]
+    /// Deletes jobs that ended before `date`, with their errors and chunks;
+    /// returns their ids (so their stored files can go too). Jobs still
+    /// queued or running are never deleted.
+    func jobDeleteFinished(before date: Date) throws -> [Int64]
 }
 
 /// A column of a table that already exists in the target.
