@@ -71,7 +71,8 @@ struct PreparedInput {
             columns.append(spec.name)
         }
         let types = columns.map { name in Sniffer.type(of: sampled.objects.lazy.compactMap { $0[name] ?? nil }) }
-        let reader = JSONRecordReader(source: stream, fileName: file, layout: sampled.layout, columns: columns)
+        // Batches of about the CSV reader's size in memory: a JSON record carries its raw text and its decoded fields.
+        let reader = JSONRecordReader(source: stream, fileName: file, layout: sampled.layout, columns: columns, batchRecords: 1024)
         return PreparedInput(reader: reader, format: format, columns: columns, sniffedTypes: types,
                              headerLine: nil, dialect: nil, bytesTotal: total)
     }
