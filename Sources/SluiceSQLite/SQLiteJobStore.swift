@@ -24,11 +24,12 @@ final class SQLiteJobStore: JobStore {
     func jobCreate(_ params: JobCreateParams) throws -> Job {
         try write { db in
             try db.execute(sql: """
-                INSERT INTO sluice_jobs (status, source, profile, target_table, mode, bytes, created_at)
-                VALUES ('queued', ?, ?, ?, ?, ?, ?)
-                """, arguments: [params.source, params.profile, params.table, params.mode.rawValue, params.bytes, params.now])
+                INSERT INTO sluice_jobs (status, source, profile, target_table, mode, bytes, created_at, request)
+                VALUES ('queued', ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [params.source, params.profile, params.table, params.mode.rawValue, params.bytes, params.now,
+                                 params.request])
             return Job(id: db.lastInsertedRowID, status: .queued, source: params.source, profile: params.profile,
-                       table: params.table, mode: params.mode, bytes: params.bytes, createdAt: params.now)
+                       table: params.table, mode: params.mode, bytes: params.bytes, createdAt: params.now, request: params.request)
         }
     }
 
@@ -37,6 +38,34 @@ final class SQLiteJobStore: JobStore {
             try db.execute(sql: "UPDATE sluice_jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
                            arguments: [now, id])
             return db.changesCount == 1
+        }
+    }
+
+    func jobSetStorage(id: Int64, key: String) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE sluice_jobs SET storage_key = ? WHERE id = ? AND status = 'queued'", arguments: [key, id])
+        }
+    }
+
+    func jobClaimQueued(now: Date) throws -> Job? {
+        do {
+            return try queue.writeWithoutTransaction { db in
+                var claimed: Job?
+                try db.inTransaction(.immediate) {
+                    if let id = try Int64.fetchOne(db, sql: """
+                        SELECT id FROM sluice_jobs
+                        WHERE status = 'queued' AND request IS NOT NULL AND storage_key IS NOT NULL ORDER BY id LIMIT 1
+                        """) {
+                        try db.execute(sql: "UPDATE sluice_jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+                                       arguments: [now, id])
+                        claimed = try Row.fetchOne(db, sql: "SELECT * FROM sluice_jobs WHERE id = ?", arguments: [id]).map(Self.job)
+                    }
+                    return .commit
+                }
+                return claimed
+            }
+        } catch {
+            throw SQLiteDriverError(path: path, error)
         }
     }
 
@@ -118,6 +147,7 @@ final class SQLiteJobStore: JobStore {
             profile: row["profile"], table: row["target_table"], mode: ImportMode(rawValue: row["mode"]) ?? .append,
             rowsRead: row["rows_read"], rowsImported: row["rows_imported"], rowsRejected: row["rows_rejected"],
             bytes: row["bytes"], createdAt: row["created_at"], startedAt: row["started_at"],
-            finishedAt: row["finished_at"], summary: row["summary"], error: row["error"])
+            finishedAt: row["finished_at"], summary: row["summary"], error: row["error"],
+            request: row["request"], storageKey: row["storage_key"])
     }
 }

@@ -69,6 +69,12 @@ enum SQLiteMigrations {
                 CREATE INDEX sluice_chunks_by_status ON sluice_chunks (status, lease_expires_ms);
                 """)
         }
+        migrator.registerMigration("2026-11-24 background jobs") { db in
+            try db.execute(sql: """
+                ALTER TABLE sluice_jobs ADD COLUMN request TEXT;
+                ALTER TABLE sluice_jobs ADD COLUMN storage_key TEXT;
+                """)
+        }
         return migrator
     }
 }

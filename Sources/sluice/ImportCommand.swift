@@ -21,6 +21,11 @@ struct ImportCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
+    @OptionGroup var storage: StorageOptions
+
+    @Flag(help: "Store the file and queue the import as a job for `sluice worker`; print the job's id and return.")
+    var background = false
+
     @Option(help: "Target table (default: the profile's table, else the file's name).")
     var table: String?
 
@@ -95,9 +100,11 @@ struct ImportCommand: ParsableCommand {
         }
         if ByteSize.parse(sampleSize) == nil { throw ValidationError("--sample-size must be a size such as 65536, 512K or 1M") }
         if mode == .upsert && key == nil && profile == nil { throw ValidationError("--mode upsert needs --key (or a profile with key:)") }
+        if background && (dryRun || rejects != nil) { throw ValidationError("--background does not go with --dry-run or --rejects") }
     }
 
     func run() throws {
+        if background { return try reportingErrors { try enqueue() } }
         let outcome = try reportingErrors { () throws -> ImportOutcome in
             let request = try makeRequest()
             let driver = try dryRun && !FileManager.default.fileExists(atPath: database.location)
@@ -114,6 +121,33 @@ struct ImportCommand: ParsableCommand {
         }
         ImportReport(outcome: outcome, file: file).print(json: json, quiet: quiet)
         throw ExitCode(ImportReport.exitStatus(outcome))
+    }
+
+    /// Stores the input and queues the job; a worker imports it later.
+    private func enqueue() throws {
+        let request = try makeRequest()
+        let input = try FileByteSource(path: file)  // a missing file or a directory fails here, before any job exists
+        let driver = try database.openDriver()
+        let table = request.table ?? request.profile?.table ?? Identifier.tableName(forFile: file)
+        let job = try driver.jobs.jobCreate(JobCreateParams(
+            source: file, profile: request.profile?.source, table: table, mode: request.effectiveMode,
+            bytes: InputOpener.fileSize(path: file) ?? 0, now: Date(), request: try StoredImportRequest(request).json()))
+        let key = "job-\(job.id)/input"
+        do {
+            try storage.open().put(key, from: input)
+            try driver.jobs.jobSetStorage(id: job.id, key: key)
+        } catch {
+            try driver.jobs.jobMarkRunning(id: job.id, now: Date())
+            _ = try driver.jobs.jobFinish(JobFinishParams(id: job.id, status: .failed, counts: ImportCounts(),
+                                                          summary: "failed: the input could not be stored", error: "\(error)", now: Date()))
+            throw error
+        }
+        if json {
+            let object: [String: Any] = ["job_id": job.id, "status": "queued", "table": table]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else if !quiet {
+            print("queued job \(job.id): \(file) into \(table); `sluice worker` imports it (sluice jobs show \(job.id))")
+        }
     }
 
     private func makeRequest() throws -> ImportRequest {

@@ -90,8 +90,7 @@ extension JobsCommand {
         @OptionGroup var database: DatabaseOptions
         @Option(help: ArgumentHelp("Age of the jobs to delete, by when they finished: 30d, 12h, 90m, 2w.", valueName: "age"))
         var olderThan: String
-        @Option(help: ArgumentHelp("The storage directory of stored inputs (default ./sluice-data, or $SLUICE_STORAGE).", valueName: "path"))
-        var storage: String?
+        @OptionGroup var storage: StorageOptions
 
         func validate() throws {
             if Age.seconds(olderThan) == nil { throw ValidationError("--older-than needs an age such as 30d, 12h, 90m or 2w") }
@@ -101,10 +100,9 @@ extension JobsCommand {
             try reportingErrors {
                 let cutoff = Date().addingTimeInterval(-(Age.seconds(olderThan) ?? 0))
                 let deleted = try database.openDriver().jobs.jobDeleteFinished(before: cutoff)
-                let directory = storage ?? ProcessInfo.processInfo.environment["SLUICE_STORAGE"] ?? "sluice-data"
                 var files = 0
-                if FileManager.default.fileExists(atPath: directory) {
-                    let store = try LocalBlobStore(directory: directory)
+                if FileManager.default.fileExists(atPath: storage.directory) {
+                    let store = try storage.open()
                     for id in deleted {
                         for key in try store.list(prefix: "job-\(id)/") {
                             try store.delete(key)

@@ -20,6 +20,6 @@ struct Sluice: ParsableCommand {
             \(ExitStatus.help)
             """,
         version: SluiceVersion.string,
-        subcommands: [ImportCommand.self, ProfileCommand.self, JobsCommand.self]
+        subcommands: [ImportCommand.self, WorkerCommand.self, ProfileCommand.self, JobsCommand.self]
     )
 }

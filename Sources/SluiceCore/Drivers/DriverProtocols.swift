@@ -9,6 +9,12 @@ public protocol JobStore: Sendable {
     func jobCreate(_ params: JobCreateParams) throws -> Job
     /// queued → running; false when the job was not queued.
     @discardableResult func jobMarkRunning(id: Int64, now: Date) throws -> Bool
+    /// Records where a background job's input is stored, which makes the job
+    /// claimable; until then no worker takes it.
+    func jobSetStorage(id: Int64, key: String) throws
+    /// The oldest queued background job whose input is stored, moved to
+    /// running for the caller; nil when there is none.
+    func jobClaimQueued(now: Date) throws -> Job?
     /// running → a final status, with the final counts; false when the job was not running.
     @discardableResult func jobFinish(_ params: JobFinishParams) throws -> Bool
     func jobErrorsInsert(jobID: Int64, rejections: [Rejection]) throws

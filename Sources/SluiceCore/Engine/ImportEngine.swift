@@ -19,14 +19,24 @@ public final class ImportEngine {
     /// error when the import cannot start (nothing is written then);
     /// otherwise returns the outcome, which says whether the job succeeded,
     /// failed (target untouched) or was cancelled (target untouched).
-    public func run(_ request: ImportRequest, cancellation: CancellationFlag = CancellationFlag(),
+    ///
+    /// `claimed` is a job a worker has already moved to running (a background
+    /// import); without it the engine records a new job itself. A claimed job
+    /// that cannot start (bad input, profile or plan) is marked failed.
+    public func run(_ request: ImportRequest, claimed: Job? = nil, cancellation: CancellationFlag = CancellationFlag(),
                     rejectsFile: RejectsFileWriter? = nil,
                     progress: (ImportProgress) -> Void = { _ in }) throws -> ImportOutcome {
         let started = now()
-        let input = try PreparedInput.open(request)
-        let plan = try makePlan(request, input: input)
+        let input: PreparedInput, plan: ImportPlan
+        do {
+            input = try PreparedInput.open(request)
+            plan = try makePlan(request, input: input)
+        } catch {
+            if let claimed { failBeforeStart(claimed, error) }
+            throw error
+        }
         let spool = try RejectionSpool(directory: temporaryDirectory)
-        let job = request.dryRun ? nil : try startJob(request, plan: plan, input: input, at: started)
+        let job = request.dryRun ? nil : try claimed ?? startJob(request, plan: plan, input: input, at: started)
         let run = JobRun(plan: plan, request: request, spool: spool, jobID: job?.id)
         let (status, failure) = execute(run, input: input, request: request, cancellation: cancellation) { counts in
             progress(ImportProgress(counts: counts, bytesTotal: input.bytesTotal, seconds: now().timeIntervalSince(started)))
@@ -44,6 +54,12 @@ public final class ImportEngine {
             profile: request.profile, existing: try driver.existingColumns(of: table), table: table,
             mode: request.effectiveMode, key: request.key, alter: request.alter, positional: input.positional
         ).build()
+    }
+
+    private func failBeforeStart(_ job: Job, _ error: any Error) {
+        let message = Self.describe(error)
+        _ = try? driver.jobs.jobFinish(JobFinishParams(id: job.id, status: .failed, counts: ImportCounts(),
+                                                       summary: "failed: \(message)", error: message, now: now()))
     }
 
     /// Records the job (queued) and claims it (running) for this engine.

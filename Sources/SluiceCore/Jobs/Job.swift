@@ -20,11 +20,15 @@ public struct Job: Sendable, Equatable, Codable {
     public var summary: String?
     /// Why the job failed, when it did.
     public var error: String?
+    /// For a background job: the request as `StoredImportRequest` JSON.
+    public var request: String?
+    /// For a background job: where its input is kept in the blob store.
+    public var storageKey: String?
 
     public init(id: Int64, status: JobStatus, source: String, profile: String? = nil, table: String? = nil,
                 mode: ImportMode = .append, rowsRead: Int = 0, rowsImported: Int = 0, rowsRejected: Int = 0,
                 bytes: Int64 = 0, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil,
-                summary: String? = nil, error: String? = nil) {
+                summary: String? = nil, error: String? = nil, request: String? = nil, storageKey: String? = nil) {
         self.id = id
         self.status = status
         self.source = source
@@ -40,6 +44,8 @@ public struct Job: Sendable, Equatable, Codable {
         self.finishedAt = finishedAt
         self.summary = summary
         self.error = error
+        self.request = request
+        self.storageKey = storageKey
     }
 }
 
@@ -51,14 +57,17 @@ public struct JobCreateParams: Sendable {
     public var mode: ImportMode
     public var bytes: Int64
     public var now: Date
+    /// For a background job, the request a worker will run (JSON).
+    public var request: String?
 
-    public init(source: String, profile: String?, table: String?, mode: ImportMode, bytes: Int64, now: Date) {
+    public init(source: String, profile: String?, table: String?, mode: ImportMode, bytes: Int64, now: Date, request: String? = nil) {
         self.source = source
         self.profile = profile
         self.table = table
         self.mode = mode
         self.bytes = bytes
         self.now = now
+        self.request = request
     }
 }
 

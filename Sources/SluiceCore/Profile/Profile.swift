@@ -12,6 +12,9 @@ public struct Profile: Sendable {
     public var errors: ErrorBudget
     /// The file the profile was read from, for messages.
     public var source: String?
+    /// The YAML it was read from, so that a background job can carry it to
+    /// a worker that has no copy of the file.
+    public var text: String?
 
     public init(table: String? = nil, columns: [ColumnSpec] = [], rules: [RuleSpec] = [], key: [String] = [],
                 mode: ImportMode? = nil, errors: ErrorBudget = ErrorBudget(), source: String? = nil) {

@@ -28,7 +28,9 @@ public enum ProfileLoader {
         } catch {
             throw ProfileError(file: file, message: "not valid YAML: \(error)")
         }
-        return try ProfileReader(file: file).profile(from: root)
+        var profile = try ProfileReader(file: file).profile(from: root)
+        profile.text = yaml
+        return profile
     }
 
     private static func yamlError(_ error: YamlError, file: String) -> ProfileError {

@@ -20,6 +20,13 @@ public final class LocalBlobStore: BlobStore {
         return directory.appendingPathComponent(key)
     }
 
+    /// The file that holds `key`, for readers that open files by path.
+    public func localPath(of key: String) throws -> String {
+        let path = try url(key).path
+        guard FileManager.default.fileExists(atPath: path) else { throw BlobStoreError(key: key, problem: "not stored") }
+        return path
+    }
+
     public func put(_ key: String, from source: any ByteSource) throws -> Int64 {
         let target = try url(key)
         guard !FileManager.default.fileExists(atPath: target.path) else {

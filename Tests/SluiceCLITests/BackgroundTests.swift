@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+@Suite("Background imports and sluice worker")
+struct BackgroundTests {
+    @Test("--background stores the input and queues a job; worker --once imports it and exits")
+    func queueThenWork() throws {
+        let cli = try CLI()
+        let file = try cli.write("t.csv", "id,name\n1,a\n2,b\n")
+        let queued = try cli.run("import", file, "--background")
+        #expect(queued.status == 0, "\(queued.stderr)")
+        #expect(queued.stdout.hasPrefix("queued job 1: \(file) into t;"))
+        #expect(try cli.sql("SELECT status, storage_key FROM sluice_jobs") == "queued|job-1/input")
+        #expect(try String(contentsOfFile: cli.path("sluice-data/job-1/input"), encoding: .utf8) == "id,name\n1,a\n2,b\n")
+        try FileManager.default.removeItem(atPath: file)  // the worker reads the stored copy
+        let worked = try cli.run("worker", "--once")
+        #expect(worked.status == 0, "\(worked.stderr)")
+        #expect(worked.stdout.hasPrefix("job 1: imported 2 of 2 rows into t (sluice.db)"))
+        #expect(try cli.sql("SELECT group_concat(name) FROM t") == "a,b")
+        #expect(try cli.sql("SELECT status, rows_imported FROM sluice_jobs") == "succeeded|2")
+        let idle = try cli.run("worker", "--once")
+        #expect(idle.status == 0 && idle.stdout.isEmpty)
+    }
+
+    @Test("the job carries its profile: the worker applies it after the profile file is gone")
+    func profileTravelsWithTheJob() throws {
+        let cli = try CLI()
+        let profile = try cli.write("p.yaml", "table: people\ncolumns:\n  id: {type: integer, required: true}\n  name: text\n")
+        let file = try cli.write("x.csv", "id,name\n1,a\nnope,b\n")
+        #expect(try cli.run("import", file, "--profile", profile, "--background", "--json").stdout
+                == "{\"job_id\":1,\"status\":\"queued\",\"table\":\"people\"}\n")
+        try FileManager.default.removeItem(atPath: profile)
+        let worked = try cli.run("worker", "--once", "--limit", "1")
+        #expect(worked.status == 0)
+        #expect(try cli.sql("SELECT id, name FROM people") == "1|a")
+        #expect(try cli.sql("SELECT line, kind FROM sluice_job_errors") == "3|cast")
+    }
+
+    @Test("a queued job with bad input fails on the worker, which goes on")
+    func badInputFailsTheJob() throws {
+        let cli = try CLI()
+        _ = try cli.run("import", try cli.write("h.csv", "id,name\n"), "--background")
+        _ = try cli.run("import", try cli.write("g.csv", "id\n7\n"), "--background")
+        let worked = try cli.run("worker", "--once")
+        #expect(worked.status == 0)
+        #expect(worked.stderr.contains("job 1: "))
+        #expect(worked.stderr.contains("the file has a header but no data rows"))
+        #expect(try cli.sql("SELECT id, status FROM sluice_jobs ORDER BY id") == "1|failed\n2|succeeded")
+        #expect(try cli.sql("SELECT id FROM g") == "7")
+    }
+
+    @Test("--background refuses a missing file before any job exists")
+    func missingFile() throws {
+        let cli = try CLI()
+        let result = try cli.run("import", cli.path("nope.csv"), "--background")
+        #expect(result.status == 1)
+        #expect(result.stderr == "sluice: \(cli.path("nope.csv")): no such file\n")
+        #expect(!FileManager.default.fileExists(atPath: cli.path("sluice.db")))
+    }
+}
