@@ -69,6 +69,30 @@ final class SQLiteJobStore: JobStore {
         }
     }
 
+    func jobCancelQueued(id: Int64, now: Date) throws -> Bool {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE sluice_jobs SET status = 'cancelled', finished_at = ?, summary = 'cancelled before it started'
+                WHERE id = ? AND status = 'queued'
+                """, arguments: [now, id])
+            return db.changesCount == 1
+        }
+    }
+
+    func jobRetry(id: Int64) throws -> Bool {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE sluice_jobs
+                SET status = 'queued', rows_read = 0, rows_imported = 0, rows_rejected = 0,
+                    started_at = NULL, finished_at = NULL, summary = NULL, error = NULL
+                WHERE id = ? AND status IN ('failed', 'cancelled') AND request IS NOT NULL AND storage_key IS NOT NULL
+                """, arguments: [id])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [id])
+            return true
+        }
+    }
+
     func jobFinish(_ params: JobFinishParams) throws -> Bool {
         try write { db in try Self.finish(params, in: db) }
     }

@@ -6,7 +6,7 @@ struct JobsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "List jobs, show one, or read the rows it rejected.",
-        subcommands: [List.self, Show.self, Errors.self, Cleanup.self])
+        subcommands: [List.self, Show.self, Errors.self, Cancel.self, Retry.self, Cleanup.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List jobs, newest first.")
@@ -84,6 +84,44 @@ struct JobsCommand: ParsableCommand {
 extension JobStatus: ExpressibleByArgument {}
 
 extension JobsCommand {
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a queued job (a running import stops with Ctrl+C or SIGTERM to its process).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job's id.") var id: Int64
+
+        func run() throws {
+            try reportingErrors {
+                let jobs = try database.openDriver().jobs
+                guard let job = try jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+                guard try jobs.jobCancelQueued(id: id, now: Date()) else {
+                    throw CLIError(job.status == .running
+                        ? "job \(id) is running; stop its import or worker process with Ctrl+C or SIGTERM, which cancels it"
+                        : "job \(id) has already ended (\(job.status.rawValue)); nothing to cancel")
+                }
+                print("job \(id) cancelled")
+            }
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Queue a failed or cancelled background job again; a worker runs it.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The job's id.") var id: Int64
+
+        func run() throws {
+            try reportingErrors {
+                let jobs = try database.openDriver().jobs
+                guard let job = try jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+                guard try jobs.jobRetry(id: id) else {
+                    throw CLIError(job.storageKey == nil
+                        ? "job \(id) ran in the foreground and kept no copy of its input; import the file again"
+                        : "job \(id) is \(job.status.rawValue); only failed or cancelled jobs can be retried")
+                }
+                print("job \(id) queued again; `sluice worker` runs it")
+            }
+        }
+    }
+
     struct Cleanup: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete finished jobs (succeeded, failed, cancelled) older than a given age, with their errors and stored files.")

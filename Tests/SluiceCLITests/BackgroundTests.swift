@@ -57,4 +57,33 @@ struct BackgroundTests {
         #expect(result.stderr == "sluice: \(cli.path("nope.csv")): no such file\n")
         #expect(!FileManager.default.fileExists(atPath: cli.path("sluice.db")))
     }
+
+    @Test("jobs cancel stops a queued job; a worker never runs it")
+    func cancelQueued() throws {
+        let cli = try CLI()
+        _ = try cli.run("import", try cli.write("c.csv", "id\n1\n"), "--background")
+        let cancel = try cli.run("jobs", "cancel", "1")
+        #expect(cancel.status == 0 && cancel.stdout == "job 1 cancelled\n")
+        #expect(try cli.run("worker", "--once").stdout.isEmpty)
+        #expect(try cli.sql("SELECT status FROM sluice_jobs") == "cancelled")
+        let again = try cli.run("jobs", "cancel", "1")
+        #expect(again.status == 1 && again.stderr == "sluice: job 1 has already ended (cancelled); nothing to cancel\n")
+    }
+
+    @Test("jobs retry queues a failed background job again, and it succeeds once the cause is fixed")
+    func retryAfterFix() throws {
+        let cli = try CLI()
+        _ = try cli.run("import", try cli.write("seed.csv", "id\n0\n"), "--table", "r")
+        _ = try cli.run("import", try cli.write("r2.csv", "id,extra\n1,x\n"), "--table", "r", "--background")
+        _ = try cli.run("worker", "--once")
+        #expect(try cli.sql("SELECT status FROM sluice_jobs WHERE id = 2") == "failed")
+        _ = try cli.sql("ALTER TABLE r ADD COLUMN extra TEXT")
+        let retry = try cli.run("jobs", "retry", "2")
+        #expect(retry.status == 0 && retry.stdout == "job 2 queued again; `sluice worker` runs it\n")
+        _ = try cli.run("worker", "--once")
+        #expect(try cli.sql("SELECT status FROM sluice_jobs WHERE id = 2") == "succeeded")
+        #expect(try cli.sql("SELECT id, extra FROM r ORDER BY id") == "0|\n1|x")
+        let foreground = try cli.run("jobs", "retry", "1")
+        #expect(foreground.status == 1 && foreground.stderr.contains("kept no copy of its input"))
+    }
 }

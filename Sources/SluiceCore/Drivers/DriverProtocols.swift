@@ -15,6 +15,11 @@ public protocol JobStore: Sendable {
     /// The oldest queued background job whose input is stored, moved to
     /// running for the caller; nil when there is none.
     func jobClaimQueued(now: Date) throws -> Job?
+    /// queued → cancelled; false when the job was not queued.
+    func jobCancelQueued(id: Int64, now: Date) throws -> Bool
+    /// failed or cancelled → queued again, its counts and errors cleared, for
+    /// a background job whose input is stored; false otherwise.
+    func jobRetry(id: Int64) throws -> Bool
     /// running → a final status, with the final counts; false when the job was not running.
     @discardableResult func jobFinish(_ params: JobFinishParams) throws -> Bool
     func jobErrorsInsert(jobID: Int64, rejections: [Rejection]) throws
