@@ -29,45 +29,36 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Parse/validate threads per job (default: the number of cores).")
     var workers: Int?
 
+    private var workerConfiguration: ImportWorker.Configuration {
+        var configuration = ImportWorker.Configuration()
+        configuration.once = once
+        configuration.limit = limit
+        configuration.pollInterval = poll
+        configuration.threads = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        return configuration
+    }
+
     func validate() throws {
-        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-        if poll <= 0 { throw ValidationError("--poll must be more than 0 seconds") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        do { try workerConfiguration.validate() } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
         try reportingErrors {
-            let driver = try database.openDriver()
-            let store = try storage.open()
+            let worker = try ImportWorker(driver: try database.openDriver(), storage: try storage.open(),
+                                          configuration: workerConfiguration)
             let cancellation = CancellationFlag()
             let trap = SignalTrap { cancellation.cancel() }
             defer { trap.release() }
-            var done = 0
-            while !cancellation.isCancelled && done < (limit ?? Int.max) {
-                guard let job = try driver.jobs.jobClaimQueued(now: Date()) else {
-                    if once { break }
-                    Thread.sleep(forTimeInterval: poll)
-                    continue
+            try worker.run(cancellation: cancellation) { result in
+                switch result {
+                case let .finished(id, outcome, inputName):
+                    // Written at once, not buffered: one log line per job, as it happens, even into a pipe.
+                    FileHandle.standardOutput.write(Data(("job \(id): " + ImportReport(outcome: outcome, file: inputName).summaryLine() + "\n").utf8))
+                    if let failure = outcome.failure { printError("job \(id): \(failure)") }
+                case let .failedToStart(id, reason):
+                    printError("job \(id): \(reason)")
                 }
-                runJob(job, driver: driver, store: store, cancellation: cancellation)
-                done += 1
             }
-        }
-    }
-
-    /// Imports one claimed job; its end (and any error) is recorded in the job.
-    private func runJob(_ job: Job, driver: SQLiteDriver, store: LocalBlobStore, cancellation: CancellationFlag) {
-        do {
-            let stored = try StoredImportRequest.from(json: job.request ?? "")
-            let input = try store.localPath(of: job.storageKey ?? "")
-            let request = try stored.request(storedInput: input, workers: workers ?? ProcessInfo.processInfo.activeProcessorCount)
-            let outcome = try ImportEngine(driver: driver).run(request, claimed: job, cancellation: cancellation)
-            print("job \(job.id): " + ImportReport(outcome: outcome, file: stored.inputName).summaryLine())
-            if let failure = outcome.failure { printError("job \(job.id): \(failure)") }
-        } catch {
-            printError("job \(job.id): \(error)")
-            _ = try? driver.jobs.jobFinish(JobFinishParams(id: job.id, status: .failed, counts: ImportCounts(),
-                                                           summary: "failed: \(error)", error: "\(error)", now: Date()))
         }
     }
 }
