@@ -50,8 +50,9 @@ final class SQLiteChunkStore: ChunkStore {
             guard let id = try Int64.fetchOne(db, sql: """
                 SELECT c.id FROM sluice_chunks c JOIN sluice_jobs j ON j.id = c.job_id
                 WHERE j.status = 'running' AND (c.status = 'queued' OR (c.status = 'running' AND c.lease_expires_ms < ?))
+                    AND (? IS NULL OR c.job_id = ?)
                 ORDER BY c.job_id, c.chunk_index LIMIT 1
-                """, arguments: [now]) else { return nil }
+                """, arguments: [now, params.jobID, params.jobID]) else { return nil }
             try db.execute(sql: """
                 UPDATE sluice_chunks
                 SET rescue_count = rescue_count + (CASE WHEN status = 'running' THEN 1 ELSE 0 END),
@@ -76,17 +77,20 @@ final class SQLiteChunkStore: ChunkStore {
     }
 
     func chunkFinish(_ params: ChunkFinishParams) throws -> Bool {
+        try immediate { db in try Self.finish(params, in: db) }
+    }
+
+    /// The guarded running → final update; also used inside a chunk's own transaction.
+    static func finish(_ params: ChunkFinishParams, in db: Database) throws -> Bool {
         precondition(params.status.isFinal, "a chunk can only finish in a final status")
-        return try immediate { db in
-            try db.execute(sql: """
-                UPDATE sluice_chunks
-                SET status = ?, rows_read = ?, rows_imported = ?, rows_rejected = ?, error = ?,
-                    lease_expires_ms = NULL, finished_at = ?
-                WHERE id = ? AND lease_owner = ? AND status = 'running'
-                """, arguments: [params.status.rawValue, params.counts.rowsRead, params.counts.rowsImported,
-                                 params.counts.rowsRejected, params.error, params.now, params.id, params.owner])
-            return db.changesCount == 1
-        }
+        try db.execute(sql: """
+            UPDATE sluice_chunks
+            SET status = ?, rows_read = ?, rows_imported = ?, rows_rejected = ?, error = ?,
+                lease_expires_ms = NULL, finished_at = ?
+            WHERE id = ? AND lease_owner = ? AND status = 'running'
+            """, arguments: [params.status.rawValue, params.counts.rowsRead, params.counts.rowsImported,
+                             params.counts.rowsRejected, params.error, params.now, params.id, params.owner])
+        return db.changesCount == 1
     }
 
     func chunkRelease(id: Int64, owner: String) throws -> Bool {

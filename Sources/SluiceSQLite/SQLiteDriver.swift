@@ -93,6 +93,27 @@ public final class SQLiteDriver: SluiceDriver {
         SQLiteImportSession(queue: queue, path: path)
     }
 
+    public func makeStageSession(jobID: Int64) throws -> any ImportSession {
+        SQLiteImportSession(queue: queue, path: path, stageJobID: jobID)
+    }
+
+    public func publish(_ params: PublishParams) throws {
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    try SQLitePublisher.publish(params, in: db)
+                    return .commit
+                }
+            }
+        } catch {
+            throw SQLiteDriverError(path: path, error)
+        }
+    }
+
+    public func dropStage(jobID: Int64) throws {
+        try execute("DROP TABLE IF EXISTS \(SQLiteTypes.quote(SQLiteSchema.stageName(jobID: jobID)))")
+    }
+
     /// Runs SQL that changes the database (tests, and scripts of the user's own).
     public func execute(_ sql: String) throws {
         do { try queue.write { try $0.execute(sql: sql) } } catch { throw SQLiteDriverError(path: path, error) }

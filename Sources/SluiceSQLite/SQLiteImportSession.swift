@@ -20,21 +20,25 @@ final class SQLiteImportSession: ImportSession {
     private var insertMany: Statement?
     private var rowsPerStatement = 1
     private var open = false
+    /// Set for a chunk of a chunked job: rows go to this job's stage.
+    private let stageJobID: Int64?
 
-    init(queue: DatabaseQueue, path: String) {
+    init(queue: DatabaseQueue, path: String, stageJobID: Int64? = nil) {
         self.queue = queue
         self.path = path
+        self.stageJobID = stageJobID
     }
 
     private func inDatabase<T>(_ body: (Database) throws -> T) throws -> T {
         do { return try queue.inDatabase(body) } catch { throw SQLiteDriverError(path: path, error) }
     }
 
-    func begin(plan: ImportPlan) throws {
-        self.plan = plan
+    func begin(plan target: ImportPlan) throws {
         try inDatabase { db in
             try db.execute(sql: "BEGIN IMMEDIATE")
             open = true
+            let plan = try stageJobID.map { try SQLiteSchema.stagePlan(for: target, jobID: $0, in: db) } ?? target
+            self.plan = plan
             let table = SQLiteTypes.quote(plan.table)
             if plan.createsTable {
                 try db.execute(sql: SQLiteSchema.createTable(plan.table, columns: plan.columns.map { ($0.name, $0.type) },
@@ -108,20 +112,28 @@ final class SQLiteImportSession: ImportSession {
         return batch.rejection(ofRow: row, error: RowError(kind: .constraint, message: message))
     }
 
-    func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws {
+    func commit(widened: [ColumnType?], finishing end: SessionEnd) throws {
         guard let plan else { preconditionFailure("commit before begin") }
         try inDatabase { db in
             insert = nil
             insertMany = nil
-            if plan.createsTable, widened.contains(where: { $0 != nil }) {
-                let columns = zip(plan.columns, widened).map { column, wider in (column.name, wider ?? column.type) }
-                try SQLiteSchema.rebuild(plan.table, columns: columns, uniqueKey: plan.mode == .upsert ? plan.key : [], in: db)
-            }
-            if let job {
-                if let rejections {
-                    try rejections.forEachChunk { try SQLiteJobStore.insertErrors(jobID: job.id, rejections: $0, in: db) }
+            switch end {
+            case let .job(job, rejections):
+                if plan.createsTable, widened.contains(where: { $0 != nil }) {
+                    try SQLiteSchema.rebuild(plan.table, columns: SQLiteSchema.columns(of: plan, widened: widened),
+                                             uniqueKey: plan.mode == .upsert ? plan.key : [], in: db)
                 }
-                _ = try SQLiteJobStore.finish(job, in: db)
+                if let job {
+                    if let rejections {
+                        try rejections.forEachChunk { try SQLiteJobStore.insertErrors(jobID: job.id, rejections: $0, in: db) }
+                    }
+                    _ = try SQLiteJobStore.finish(job, in: db)
+                }
+            case let .chunk(chunk):
+                // A stage's columns widen at publish, from every chunk's findings.
+                guard try SQLiteChunkStore.finish(chunk, in: db) else {
+                    throw SQLiteDriverError(path: path, message: "chunk \(chunk.id) is no longer leased to \(chunk.owner)")
+                }
             }
             try db.execute(sql: "COMMIT")
             open = false

@@ -38,6 +38,36 @@ enum SQLiteSchema {
         }
     }
 
+    static func stageName(jobID: Int64) -> String { "sluice_stage_\(jobID)" }
+
+    /// The plan for writing a chunk into job `jobID`'s stage: the target's
+    /// columns and key, created by the first chunk, never wiped.
+    static func stagePlan(for target: ImportPlan, jobID: Int64, in db: Database) throws -> ImportPlan {
+        var stage = target
+        stage.table = stageName(jobID: jobID)
+        stage.createsTable = try !db.tableExists(stage.table)
+        stage.addedColumns = []
+        if stage.mode == .replace { stage.mode = .append }
+        return stage
+    }
+
+    /// The plan's columns with the wider types some values needed.
+    static func columns(of plan: ImportPlan, widened: [ColumnType?]) -> [(String, ColumnType)] {
+        zip(plan.columns, widened).map { column, wider in (column.name, wider ?? column.type) }
+    }
+
+    /// `INSERT INTO target … SELECT … FROM stage` in the stage's row order,
+    /// with the upsert clause when there is a key.
+    static func insertSelect(into table: String, from stage: String, columns: [String], upsertKey: [String]) -> String {
+        let names = columns.map(SQLiteTypes.quote).joined(separator: ", ")
+        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteTypes.quote(stage)) WHERE true ORDER BY rowid"
+        guard !upsertKey.isEmpty else { return sql }
+        let updates = columns.filter { !upsertKey.contains($0) }.map { "\(SQLiteTypes.quote($0)) = excluded.\(SQLiteTypes.quote($0))" }
+        sql += " ON CONFLICT (\(upsertKey.map(SQLiteTypes.quote).joined(separator: ", "))) "
+        sql += updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET " + updates.joined(separator: ", ")
+        return sql
+    }
+
     /// Re-creates a table that Sluice created in this transaction with wider
     /// column types, when later values did not fit the sniffed ones.
     static func rebuild(_ table: String, columns: [(String, ColumnType)], uniqueKey: [String], in db: Database) throws {

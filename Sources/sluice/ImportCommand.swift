@@ -26,6 +26,9 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Store the file and queue the import as a job for `sluice worker`; print the job's id and return.")
     var background = false
 
+    @Option(help: ArgumentHelp("Cut a plain CSV/TSV into N byte-range chunks, staged one by one and published at once (default 1, or $SLUICE_CHUNKS).", valueName: "N"))
+    var chunks: Int?
+
     @Option(help: "Target table (default: the profile's table, else the file's name).")
     var table: String?
 
@@ -88,6 +91,7 @@ struct ImportCommand: ParsableCommand {
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let chunks, chunks < 1 { throw ValidationError("--chunks must be at least 1") }
         if progressInterval < 0 { throw ValidationError("--progress-interval must be 0 or more seconds") }
         if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if let ratio = maxErrorRatio, !(0...1).contains(ratio) { throw ValidationError("--max-error-ratio must be between 0 and 1") }
@@ -152,7 +156,7 @@ struct ImportCommand: ParsableCommand {
 
     private func makeRequest() throws -> ImportRequest {
         let loaded = try profile.map { path throws -> Profile in try ProfileLoader.load(path: path) }
-        return ImportRequest(
+        var request = ImportRequest(
             input: file, table: table, profile: loaded, format: format?.value,
             delimiter: delimiter.flatMap(CSVDialect.parseDelimiter), quote: quote?.utf8.first,
             hasHeader: noHeader ? false : nil, encoding: InputEncoding(userText: encoding) ?? .utf8,
@@ -160,6 +164,11 @@ struct ImportCommand: ParsableCommand {
             dryRun: dryRun, maxErrors: maxErrors, maxErrorRatio: maxErrorRatio, alter: alter,
             workers: workers ?? ProcessInfo.processInfo.activeProcessorCount,
             sampleBytes: ByteSize.parse(sampleSize) ?? 1 << 20, emptyQuotedIsNull: emptyQuotedAsNull)
+        request.chunks = try chunks ?? ProcessInfo.processInfo.environment["SLUICE_CHUNKS"].map { text in
+            guard let count = Int(text), count >= 1 else { throw CLIError("SLUICE_CHUNKS must be a whole number ≥ 1") }
+            return count
+        } ?? 1
+        return request
     }
 }
 

@@ -36,8 +36,11 @@ struct JobsCommand: ParsableCommand {
 
         func run() throws {
             try reportingErrors {
-                guard let job = try database.openDriver().jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+                let driver = try database.openDriver()
+                guard let job = try driver.jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
                 print(JobText.details(job))
+                let chunks = try driver.chunks.chunkList(jobID: id)
+                if !chunks.isEmpty { print(JobText.chunkTable(chunks)) }
             }
         }
     }
@@ -196,6 +199,20 @@ enum JobText {
         if let error = job.error { lines.append("error:     \(error)") }
         if job.rowsRejected > 0 { lines.append("errors:    sluice jobs errors \(job.id)") }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension JobText {
+    /// "chunk X of Y" and one line per chunk.
+    static func chunkTable(_ chunks: [Chunk]) -> String {
+        let done = chunks.filter { $0.status == .succeeded }.count
+        let rows = chunks.map { chunk in
+            [String(chunk.index + 1), chunk.status.rawValue, chunk.range.map { "\($0.start)..<\($0.end)" } ?? "",
+             chunk.range.map { String($0.firstLine) } ?? "", Format.count(chunk.counts.rowsRead), Format.count(chunk.counts.rowsImported),
+             Format.count(chunk.counts.rowsRejected), String(chunk.attempts), String(chunk.rescueCount)]
+        }
+        return "chunks:    \(done) of \(chunks.count) done\n"
+            + Table.render(header: ["chunk", "status", "bytes", "line", "read", "imported", "rejected", "attempts", "rescued"], rows: rows)
     }
 }
 

@@ -87,3 +87,24 @@ struct BackgroundTests {
         #expect(foreground.status == 1 && foreground.stderr.contains("kept no copy of its input"))
     }
 }
+
+@Suite("sluice import --chunks")
+struct ChunksCommandTests {
+    @Test("--chunks 3 gives the same table as one pass, and jobs show lists the chunks")
+    func chunks() throws {
+        let cli = try CLI()
+        var text = "id,note\n"
+        for id in 1...3_000 { text += "\(id),\"a\nb \(id)\"\n" }
+        let file = try cli.write("c.csv", text)
+        let result = try cli.run("import", file, "--chunks", "3", "--table", "c")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("imported 3,000 of 3,000 rows into c"))
+        let digits: Int = (1...3_000).map { String($0).count }.reduce(0, +)
+        let noteLength = 3_000 * 4 + digits  // "a\nb " and the id
+        #expect(try cli.sql("SELECT count(*), sum(id), sum(length(note)) FROM c") == "3000|4501500|\(noteLength)")
+        let show = try cli.run("jobs", "show", "1")
+        #expect(show.stdout.contains("chunks:    3 of 3 done"))
+        #expect(show.stdout.contains("chunk  status     bytes"))
+        #expect(show.stdout.split(separator: "\n").filter { $0.contains("succeeded") && $0.hasSuffix("1         0") }.count == 3)
+    }
+}

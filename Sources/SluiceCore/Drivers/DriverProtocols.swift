@@ -56,12 +56,38 @@ public protocol ImportSession: AnyObject {
     /// Writes the good rows of a batch; returns the rows the database
     /// refused (constraints) as rejections.
     func write(_ batch: MappedBatch) throws -> [Rejection]
-    /// Makes everything visible at once, together with the job's end and its
-    /// rejected rows, so that the job record never disagrees with the table.
-    /// `widened` gives, per plan column, a wider type some value needed.
-    func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws
+    /// Makes everything visible at once, together with how the work ends (the
+    /// job with its rejected rows, or one chunk), so that the record never
+    /// disagrees with the data. `widened` gives, per plan column, a wider type
+    /// some value needed.
+    func commit(widened: [ColumnType?], finishing end: SessionEnd) throws
     /// Undoes everything since `begin`.
     func rollback()
+}
+
+/// What an import session's commit also records.
+public enum SessionEnd {
+    /// A whole import: the job's end (nil for a dry run) and its rejected rows.
+    case job(JobFinishParams?, rejections: RejectionSpool?)
+    /// One chunk of a chunked import, written to the job's stage.
+    case chunk(ChunkFinishParams)
+}
+
+/// Moves a chunked job's stage into its target, in one transaction.
+public struct PublishParams {
+    public var jobID: Int64
+    public var plan: ImportPlan
+    public var widened: [ColumnType?]
+    public var finish: JobFinishParams
+    public var rejections: RejectionSpool
+
+    public init(jobID: Int64, plan: ImportPlan, widened: [ColumnType?], finish: JobFinishParams, rejections: RejectionSpool) {
+        self.jobID = jobID
+        self.plan = plan
+        self.widened = widened
+        self.finish = finish
+        self.rejections = rejections
+    }
 }
 
 /// A database that Sluice can import into and keep its jobs in.
@@ -71,6 +97,14 @@ public protocol SluiceDriver: AnyObject {
     /// The columns of `table`, or nil when there is no such table.
     func existingColumns(of table: String) throws -> [ExistingColumn]?
     func makeImportSession() throws -> any ImportSession
+    /// A session that writes one chunk of job `jobID` into the job's stage
+    /// (created by the first chunk), not into the target.
+    func makeStageSession(jobID: Int64) throws -> any ImportSession
+    /// Publishes a chunked job: its stage becomes part of the target in the
+    /// plan's mode, with the job's end and its rejected rows, all at once.
+    func publish(_ params: PublishParams) throws
+    /// Drops a job's stage, if it has one (after a failure or a cancel).
+    func dropStage(jobID: Int64) throws
     /// Where the data lands, for messages (`sluice.db`, `postgres://host/db`, never a password).
     var targetDescription: String { get }
 }

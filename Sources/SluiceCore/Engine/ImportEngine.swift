@@ -5,7 +5,7 @@ import Foundation
 /// run the very same engine, so there is one path through Sluice, not two.
 public final class ImportEngine {
     public let driver: any SluiceDriver
-    private let now: @Sendable () -> Date
+    let now: @Sendable () -> Date
     private let temporaryDirectory: URL
 
     public init(driver: any SluiceDriver, now: @escaping @Sendable () -> Date = { Date() },
@@ -38,7 +38,8 @@ public final class ImportEngine {
         let spool = try RejectionSpool(directory: temporaryDirectory)
         let job = request.dryRun ? nil : try claimed ?? startJob(request, plan: plan, input: input, at: started)
         let run = JobRun(plan: plan, request: request, spool: spool, jobID: job?.id)
-        let (status, failure) = execute(run, input: input, request: request, cancellation: cancellation) { counts in
+        let execution = job != nil && request.chunks > 1 ? executeChunked : execute
+        let (status, failure) = execution(run, input, request, cancellation) { counts in
             progress(ImportProgress(counts: counts, bytesTotal: input.bytesTotal, seconds: now().timeIntervalSince(started)))
         }
         try rejectsFile?.write(spool: spool, sourceColumns: plan.sourceColumns)
@@ -73,7 +74,7 @@ public final class ImportEngine {
 
     /// Reads, maps and writes everything in one transaction, then commits
     /// (with the job's end) or rolls back and records why.
-    private func execute(_ run: JobRun, input: PreparedInput, request: ImportRequest, cancellation: CancellationFlag,
+    private func execute(_ run: JobRun, _ input: PreparedInput, _ request: ImportRequest, _ cancellation: CancellationFlag,
                          progress: (ImportCounts) -> Void) -> (JobStatus, String?) {
         var session: (any ImportSession)?
         do {
@@ -91,22 +92,27 @@ public final class ImportEngine {
             if request.dryRun {
                 opened.rollback()
             } else {
-                try opened.commit(widened: run.widened, finishing: run.finish(.succeeded, now: now()), rejections: run.spool)
+                try opened.commit(widened: run.widened, finishing: .job(run.finish(.succeeded, now: now()), rejections: run.spool))
             }
             return (.succeeded, nil)
         } catch {
             session?.rollback()
-            let (status, failure) = error is CancellationError
-                ? (JobStatus.cancelled, "cancelled; nothing was imported")
-                : (JobStatus.failed, Self.describe(error))
-            run.discardImported()
-            if let finish = run.finish(status, failure: failure, now: now()) {
-                // Best effort: the database that failed may refuse this too; the outcome still says why.
-                try? driver.jobs.jobErrorsInsertAll(jobID: finish.id, spool: run.spool)
-                _ = try? driver.jobs.jobFinish(finish)
-            }
-            return (status, failure)
+            return recordFailure(error, of: run)
         }
+    }
+
+    /// Marks the job failed or cancelled, with its rejected rows, after a rollback.
+    func recordFailure(_ error: any Error, of run: JobRun) -> (JobStatus, String?) {
+        let (status, failure) = error is CancellationError
+            ? (JobStatus.cancelled, "cancelled; nothing was imported")
+            : (JobStatus.failed, Self.describe(error))
+        run.discardImported()
+        if let finish = run.finish(status, failure: failure, now: now()) {
+            // Best effort: the database that failed may refuse this too; the outcome still says why.
+            try? driver.jobs.jobErrorsInsertAll(jobID: finish.id, spool: run.spool)
+            _ = try? driver.jobs.jobFinish(finish)
+        }
+        return (status, failure)
     }
 
     /// Sluice's errors describe themselves for the user; so does this.
@@ -122,6 +128,8 @@ final class JobRun {
     let jobID: Int64?
     private(set) var counts = ImportCounts()
     private(set) var widened: [ColumnType?]
+    /// Bytes read by the chunks before the one running: each chunk's source counts from its own start.
+    private var bytesBefore: Int64 = 0
 
     init(plan: ImportPlan, request: ImportRequest, spool: RejectionSpool, jobID: Int64?) {
         self.plan = plan
@@ -138,7 +146,7 @@ final class JobRun {
 
     func absorb(_ batch: MappedBatch, rejectedByDatabase: [Rejection]) throws {
         counts.rowsRead += batch.recordsRead
-        counts.bytesRead = batch.bytesConsumed
+        counts.bytesRead = bytesBefore + batch.bytesConsumed
         counts.rowsImported += batch.rowCount - rejectedByDatabase.count
         var rejections = batch.rejections + rejectedByDatabase
         if !rejectedByDatabase.isEmpty { rejections.sort { $0.line < $1.line } }
@@ -151,6 +159,12 @@ final class JobRun {
             throw ImportStop.tooManyErrors(rejected: counts.rowsRejected, limit: limit, line: rejections.last?.line ?? 0)
         }
     }
+
+    /// Bytes read outside the chunks (the header, by the planner).
+    func countBytesOutsideChunks(_ count: Int64) { counts.bytesRead += count }
+
+    /// A new chunk's source counts its bytes from zero again.
+    func startChunk() { bytesBefore = counts.bytesRead }
 
     /// After a rollback nothing landed, whatever was written before.
     func discardImported() { counts.rowsImported = 0 }

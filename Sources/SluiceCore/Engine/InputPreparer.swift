@@ -11,6 +11,9 @@ struct PreparedInput {
     var headerLine: Int?
     var dialect: CSVDialect?
     var bytesTotal: Int64?
+    /// The bytes read are not the file's own (gzip, or another encoding), so
+    /// offsets in them are not offsets in the file.
+    var decoded = false
 
     var positional: Bool { format == .csv || format == .tsv }
 
@@ -26,12 +29,15 @@ struct PreparedInput {
         let format = request.format ?? InputFormat.guess(fromName: file) ?? guessFromContent(sample)
         let stream = PrefixedByteSource(prefix: sample, rest: source)
         let total = InputOpener.fileSize(path: file)
+        var prepared: PreparedInput
         switch format {
         case .json, .jsonl:
-            return try openJSON(request, sample: sample, stream: stream, total: total, format: format)
+            prepared = try openJSON(request, sample: sample, stream: stream, total: total, format: format)
         case .csv, .tsv:
-            return try openCSV(request, sample: sample, complete: complete, stream: stream, total: total, format: format)
+            prepared = try openCSV(request, sample: sample, complete: complete, stream: stream, total: total, format: format)
         }
+        prepared.decoded = !(source is FileByteSource)
+        return prepared
     }
 
     private static func guessFromContent(_ sample: [UInt8]) -> InputFormat {

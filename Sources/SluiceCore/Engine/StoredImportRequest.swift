@@ -18,6 +18,7 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
     public var alter: Bool
     public var sampleBytes: Int
     public var emptyQuotedIsNull: Bool
+    public var chunks: Int?
     public var profileName: String?
     public var profileYAML: String?
     /// The input's name as the user gave it: for messages only, never a path.
@@ -37,6 +38,7 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
         alter = request.alter
         sampleBytes = request.sampleBytes
         emptyQuotedIsNull = request.emptyQuotedIsNull
+        chunks = request.chunks
         profileName = request.profile?.source
         profileYAML = request.profile?.text
         inputName = request.input
@@ -53,12 +55,14 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
     /// The request again, reading its input from `storedInput`.
     public func request(storedInput: String, workers: Int) throws -> ImportRequest {
         let profile = try profileYAML.map { try ProfileLoader.parse(yaml: $0, file: profileName ?? "profile") }
-        return ImportRequest(
+        var request = ImportRequest(
             input: storedInput, table: table ?? profile?.table ?? Identifier.tableName(forFile: inputName), profile: profile,
             format: format.flatMap(InputFormat.init(rawValue:)) ?? InputFormat.guess(fromName: inputName),
             delimiter: delimiter, quote: quote, hasHeader: hasHeader,
             encoding: InputEncoding(rawValue: encoding) ?? .utf8, mode: mode.flatMap(ImportMode.init(rawValue:)), key: key,
             maxErrors: maxErrors, maxErrorRatio: maxErrorRatio, alter: alter, workers: workers,
             sampleBytes: sampleBytes, emptyQuotedIsNull: emptyQuotedIsNull)
+        request.chunks = chunks ?? 1
+        return request
     }
 }

@@ -61,11 +61,14 @@ public struct ChunkClaimParams: Sendable {
     public var owner: String
     public var now: Date
     public var lease: TimeInterval
+    /// Only chunks of this job; nil for any running job's.
+    public var jobID: Int64?
 
-    public init(owner: String, now: Date, lease: TimeInterval) {
+    public init(owner: String, now: Date, lease: TimeInterval, jobID: Int64? = nil) {
         self.owner = owner
         self.now = now
         self.lease = lease
+        self.jobID = jobID
     }
 }
 

@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import SluiceCore
+import SluiceSQLite
+
+@Suite("Chunked imports")
+struct ChunkedImportTests {
+    /// `rows` plans, some with notes over several lines, some invalid.
+    static func plans(rows: Int) -> String {
+        var text = "node_id,start,stop,invoice_amount,gpu_class,region,note\n"
+        for id in 1...rows {
+            let start = 1_700_000_000 + id * 60
+            let stop = id % 97 == 0 ? start - 10 : start + 3600
+            let note = id % 7 == 0 ? "\"line one\nline two, \"\"quoted\"\"\"" : (id % 3 == 0 ? "" : "n\(id)")
+            text += "\(id % 5000),\(id % 211 == 0 ? "TBD" : String(start)),\(stop),\(id % 100).50,A100,eu,\(note)\n"
+        }
+        return text
+    }
+
+    func checksum(_ driver: SQLiteDriver, _ table: String) throws -> [[String?]] {
+        try driver.rows("""
+            SELECT count(*), sum(node_id), sum(start), total(invoice_amount), sum(length(note)), count(note),
+                   group_concat(node_id || ':' || start, ',')
+            FROM (SELECT * FROM "\(table)" ORDER BY node_id, start)
+            """)
+    }
+
+    @Test("8 chunks give the same table, counts and rejects (with whole-file lines) as one pass")
+    func sameAsOnePass() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("plans.csv", Self.plans(rows: 200_000))
+        let driver = try scratch.driver()
+        let whole = try driver.importFile(file) {
+            $0.profile = try? plansProfile()
+            $0.table = "whole"
+        }
+        let chunked = try driver.importFile(file) {
+            $0.profile = try? plansProfile()
+            $0.table = "chunked"
+            $0.chunks = 8
+        }
+        #expect(chunked.status == .succeeded)
+        #expect(chunked.counts == whole.counts)
+        #expect(chunked.counts.rowsRejected > 0)
+        #expect(try checksum(driver, "chunked") == checksum(driver, "whole"))
+        let chunks = try driver.chunks.chunkList(jobID: try #require(chunked.jobID))
+        #expect(chunks.count == 8 && chunks.allSatisfy { $0.status == .succeeded })
+        #expect(chunks.map(\.counts.rowsRead).reduce(0, +) == 200_000)
+        let lines = { (id: Int64?) throws -> [Int] in try driver.jobs.jobErrors(jobID: id ?? 0, limit: 10_000, offset: 0).map(\.line) }
+        #expect(try lines(chunked.jobID) == lines(whole.jobID))
+        #expect(try driver.existingColumns(of: "sluice_stage_\(chunked.jobID ?? 0)") == nil)
+    }
+
+    @Test("a chunked upsert into an existing table, twice, gives the same table")
+    func upsertTwice() throws {
+        let scratch = try Scratch()
+        var text = "id,v\n"
+        for line in 0..<3_000 { text += "\(line % 1000),v\(line)\n" }
+        let file = try scratch.write("u.csv", text)
+        let driver = try scratch.driver()
+        _ = try driver.importFile(try scratch.write("seed.csv", "id,v\n5000,seed\n")) { $0.table = "u" }
+        for _ in 0..<2 {
+            let outcome = try driver.importFile(file) {
+                $0.mode = .upsert
+                $0.key = ["id"]
+                $0.chunks = 4
+            }
+            #expect(outcome.status == .succeeded)
+            #expect(try driver.count("u") == 1001)
+            #expect(try driver.rows("SELECT v FROM u WHERE id IN (0, 999, 5000) ORDER BY id") == [["v2000"], ["v2999"], ["seed"]])
+        }
+    }
+
+    @Test("a budget exceeded in a later chunk fails the job: the target is untouched and the stage is gone")
+    func budgetInLaterChunk() throws {
+        let scratch = try Scratch()
+        var text = "id\n"
+        for line in 0..<4_000 { text += line > 3_500 && line % 2 == 0 ? "x\n" : "\(line)\n" }
+        let file = try scratch.write("b.csv", text)
+        let driver = try scratch.driver()
+        _ = try driver.importFile(try scratch.write("seed.csv", "id\n-1\n")) { $0.table = "b" }
+        let outcome = try driver.importFile(file) {
+            $0.chunks = 4
+            $0.maxErrors = 100
+        }
+        #expect(outcome.status == .failed)
+        #expect(outcome.failure?.contains("error budget exceeded") == true)
+        #expect(try driver.rows("SELECT id FROM b") == [["-1"]])
+        let jobID = try #require(outcome.jobID)
+        #expect(try driver.existingColumns(of: "sluice_stage_\(jobID)") == nil)
+        #expect(try driver.jobs.jobGet(id: jobID)?.status == .failed)
+    }
+
+    @Test("chunks need a plain UTF-8 CSV: gzip gets a clear error")
+    func gzipRefused() throws {
+        let scratch = try Scratch()
+        let file = try scratch.write("z.csv", "a\n1\n2\n")
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gzip.arguments = ["gzip", file]
+        try gzip.run()
+        gzip.waitUntilExit()
+        let outcome = try scratch.driver().importFile(file + ".gz") { $0.chunks = 2 }
+        #expect(outcome.status == .failed)
+        #expect(outcome.failure?.contains("--chunks needs a plain UTF-8 CSV or TSV file") == true)
+    }
+}
