@@ -103,6 +103,16 @@ final class SQLiteChunkStore: ChunkStore {
         }
     }
 
+    func chunkCancelUnfinished(jobID: Int64, now: Date) throws -> Int {
+        try immediate { db in
+            try db.execute(sql: """
+                UPDATE sluice_chunks SET status = 'cancelled', lease_expires_ms = NULL, finished_at = ?
+                WHERE job_id = ? AND status IN ('queued', 'running')
+                """, arguments: [now, jobID])
+            return db.changesCount
+        }
+    }
+
     func chunkList(jobID: Int64) throws -> [Chunk] {
         do {
             return try queue.read { db in

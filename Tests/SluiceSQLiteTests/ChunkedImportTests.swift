@@ -89,6 +89,8 @@ struct ChunkedImportTests {
         let jobID = try #require(outcome.jobID)
         #expect(try driver.existingColumns(of: "sluice_stage_\(jobID)") == nil)
         #expect(try driver.jobs.jobGet(id: jobID)?.status == .failed)
+        let statuses = try driver.chunks.chunkList(jobID: jobID).map(\.status)
+        #expect(statuses.first == .succeeded && statuses.last == .cancelled, "\(statuses)")
     }
 
     @Test("chunks need a plain UTF-8 CSV: gzip gets a clear error")

@@ -11,7 +11,7 @@ extension ImportEngine {
         var session: (any ImportSession)?
         do {
             let dialect = try chunkableDialect(input, request)
-            let ranges = try RangePlanner.ranges(path: request.input, dialect: dialect, count: request.chunks)
+            let ranges = try RangePlanner.ranges(path: request.input, dialect: dialect, count: request.chunks, cancellation: cancellation)
             try driver.chunks.chunkInsertMany(jobID: jobID, chunks: ranges.enumerated().map { ChunkSpec(index: $0, range: $1) }, now: now())
             run.countBytesOutsideChunks(ranges.first?.start ?? 0)
             let owner = "engine-job-\(jobID)"
@@ -41,6 +41,7 @@ extension ImportEngine {
         } catch {
             session?.rollback()
             try? driver.dropStage(jobID: jobID)
+            _ = try? driver.chunks.chunkCancelUnfinished(jobID: jobID, now: now())
             return recordFailure(error, of: run)
         }
     }

@@ -106,4 +106,6 @@ public protocol ChunkStore: Sendable {
     /// running → queued, lease dropped (a worker stopping on SIGTERM).
     func chunkRelease(id: Int64, owner: String) throws -> Bool
     func chunkList(jobID: Int64) throws -> [Chunk]
+    /// Every queued or running chunk of a job that ended → cancelled; returns how many.
+    @discardableResult func chunkCancelUnfinished(jobID: Int64, now: Date) throws -> Int
 }

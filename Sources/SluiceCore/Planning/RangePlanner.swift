@@ -28,7 +28,9 @@ public enum RangePlanner {
     /// The ranges of the data records of the UTF-8 file at `path` (after its
     /// header, when `dialect` has one); fewer than `count` when the file has
     /// fewer records, none when it has no data.
-    public static func ranges(path: String, dialect: CSVDialect, count: Int) throws -> [ByteRange] {
+    /// Throws `CancellationError` soon after `cancellation` is set.
+    public static func ranges(path: String, dialect: CSVDialect, count: Int,
+                              cancellation: CancellationFlag = CancellationFlag()) throws -> [ByteRange] {
         guard let size = InputOpener.fileSize(path: path) else {
             throw InputError(file: path, problem: "cannot plan byte ranges: not a regular file")
         }
@@ -37,6 +39,7 @@ public enum RangePlanner {
         var nextTarget: Int64 = 0
         let chunks = Int64(max(1, count))
         while let batch = try reader.nextBatch() {
+            if cancellation.isCancelled { throw CancellationError() }
             for record in batch.records where record.byteOffset >= nextTarget {
                 starts.append((record.byteOffset, record.line))
                 let dataStart = starts[0].offset
