@@ -15,18 +15,7 @@ final class SQLiteChunkStore: ChunkStore {
     }
 
     private func immediate<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
-                }
-                return result!
-            }
-        } catch {
-            throw SQLiteDriverError(path: path, error)
-        }
+        do { return try queue.inImmediateTransaction(body) } catch { throw SQLiteDriverError(path: path, error) }
     }
 
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }

@@ -99,12 +99,7 @@ public final class SQLiteDriver: SluiceDriver {
 
     public func publish(_ params: PublishParams) throws {
         do {
-            try queue.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    try SQLitePublisher.publish(params, in: db)
-                    return .commit
-                }
-            }
+            try queue.inImmediateTransaction { db in try SQLitePublisher.publish(params, in: db) }
         } catch {
             throw SQLiteDriverError(path: path, error)
         }

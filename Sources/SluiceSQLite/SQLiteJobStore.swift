@@ -49,20 +49,14 @@ final class SQLiteJobStore: JobStore {
 
     func jobClaimQueued(now: Date) throws -> Job? {
         do {
-            return try queue.writeWithoutTransaction { db in
-                var claimed: Job?
-                try db.inTransaction(.immediate) {
-                    if let id = try Int64.fetchOne(db, sql: """
-                        SELECT id FROM sluice_jobs
-                        WHERE status = 'queued' AND request IS NOT NULL AND storage_key IS NOT NULL ORDER BY id LIMIT 1
-                        """) {
-                        try db.execute(sql: "UPDATE sluice_jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
-                                       arguments: [now, id])
-                        claimed = try Row.fetchOne(db, sql: "SELECT * FROM sluice_jobs WHERE id = ?", arguments: [id]).map(Self.job)
-                    }
-                    return .commit
-                }
-                return claimed
+            return try queue.inImmediateTransaction { db -> Job? in
+                guard let id = try Int64.fetchOne(db, sql: """
+                    SELECT id FROM sluice_jobs
+                    WHERE status = 'queued' AND request IS NOT NULL AND storage_key IS NOT NULL ORDER BY id LIMIT 1
+                    """) else { return nil }
+                try db.execute(sql: "UPDATE sluice_jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
+                               arguments: [now, id])
+                return try Row.fetchOne(db, sql: "SELECT * FROM sluice_jobs WHERE id = ?", arguments: [id]).map(Self.job)
             }
         } catch {
             throw SQLiteDriverError(path: path, error)

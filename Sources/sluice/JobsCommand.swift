@@ -86,6 +86,15 @@ struct JobsCommand: ParsableCommand {
 
 extension JobStatus: ExpressibleByArgument {}
 
+extension DatabaseOptions {
+    /// The job store and job `id`, or the error every `jobs` command gives for an unknown id.
+    func job(_ id: Int64) throws -> (any JobStore, Job) {
+        let jobs = try openDriver().jobs
+        guard let job = try jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+        return (jobs, job)
+    }
+}
+
 extension JobsCommand {
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a queued job (a running import stops with Ctrl+C or SIGTERM to its process).")
@@ -94,8 +103,7 @@ extension JobsCommand {
 
         func run() throws {
             try reportingErrors {
-                let jobs = try database.openDriver().jobs
-                guard let job = try jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+                let (jobs, job) = try database.job(id)
                 guard try jobs.jobCancelQueued(id: id, now: Date()) else {
                     throw CLIError(job.status == .running
                         ? "job \(id) is running; stop its import or worker process with Ctrl+C or SIGTERM, which cancels it"
@@ -113,8 +121,7 @@ extension JobsCommand {
 
         func run() throws {
             try reportingErrors {
-                let jobs = try database.openDriver().jobs
-                guard let job = try jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+                let (jobs, job) = try database.job(id)
                 guard try jobs.jobRetry(id: id) else {
                     throw CLIError(job.storageKey == nil
                         ? "job \(id) ran in the foreground and kept no copy of its input; import the file again"
