@@ -21,15 +21,17 @@ final class SQLiteChunkStore: ChunkStore {
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     func chunkInsertMany(jobID: Int64, chunks: [ChunkSpec], now: Date) throws {
-        try immediate { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO sluice_chunks (job_id, chunk_index, range_start, range_end, first_line, bucket_path, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for chunk in chunks {
-                try statement.execute(arguments: [jobID, chunk.index, chunk.range?.start, chunk.range?.end,
-                                                  chunk.range?.firstLine, chunk.bucketPath, now])
-            }
+        try immediate { db in try Self.insert(chunks, jobID: jobID, now: now, in: db) }
+    }
+
+    static func insert(_ chunks: [ChunkSpec], jobID: Int64, now: Date, in db: Database) throws {
+        let statement = try db.makeStatement(sql: """
+            INSERT INTO sluice_chunks (job_id, chunk_index, range_start, range_end, first_line, bucket_path, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        for chunk in chunks {
+            try statement.execute(arguments: [jobID, chunk.index, chunk.range?.start, chunk.range?.end,
+                                              chunk.range?.firstLine, chunk.bucketPath, now])
         }
     }
 
@@ -39,7 +41,7 @@ final class SQLiteChunkStore: ChunkStore {
             guard let id = try Int64.fetchOne(db, sql: """
                 SELECT c.id FROM sluice_chunks c JOIN sluice_jobs j ON j.id = c.job_id
                 WHERE j.status = 'running' AND (c.status = 'queued' OR (c.status = 'running' AND c.lease_expires_ms < ?))
-                    AND (? IS NULL OR c.job_id = ?)
+                    AND (c.job_id = ? OR (? IS NULL AND j.storage_key IS NOT NULL))
                 ORDER BY c.job_id, c.chunk_index LIMIT 1
                 """, arguments: [now, params.jobID, params.jobID]) else { return nil }
             try db.execute(sql: """
@@ -92,12 +94,12 @@ final class SQLiteChunkStore: ChunkStore {
         }
     }
 
-    func chunkCancelUnfinished(jobID: Int64, now: Date) throws -> Int {
+    func chunkRescueExpired(now: Date) throws -> Int {
         try immediate { db in
             try db.execute(sql: """
-                UPDATE sluice_chunks SET status = 'cancelled', lease_expires_ms = NULL, finished_at = ?
-                WHERE job_id = ? AND status IN ('queued', 'running')
-                """, arguments: [now, jobID])
+                UPDATE sluice_chunks SET status = 'queued', lease_owner = NULL, lease_expires_ms = NULL, rescue_count = rescue_count + 1
+                WHERE status = 'running' AND lease_expires_ms < ?
+                """, arguments: [Self.milliseconds(now)])
             return db.changesCount
         }
     }

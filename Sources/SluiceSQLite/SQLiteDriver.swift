@@ -9,7 +9,7 @@ import SluiceCore
 /// time: jobs, then the import's single transaction, then the job's end.
 /// The file is in WAL mode, so `sluice jobs list` in another process can
 /// read while an import writes.
-public final class SQLiteDriver: SluiceDriver {
+public final class SQLiteDriver: SluiceDriver, Sendable {
     public let path: String
     let queue: DatabaseQueue
     public let jobs: any JobStore
@@ -93,20 +93,70 @@ public final class SQLiteDriver: SluiceDriver {
         SQLiteImportSession(queue: queue, path: path)
     }
 
-    public func makeStageSession(jobID: Int64) throws -> any ImportSession {
-        SQLiteImportSession(queue: queue, path: path, stageJobID: jobID)
+    public func makeChunkSession(chunk: Chunk, owner: String) throws -> any ChunkSession {
+        SQLiteChunkSession(queue: queue, path: path, chunk: chunk, owner: owner)
     }
 
-    public func publish(_ params: PublishParams) throws {
-        do {
-            try queue.inImmediateTransaction { db in try SQLitePublisher.publish(params, in: db) }
-        } catch {
-            throw SQLiteDriverError(path: path, error)
+    private func immediate<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.inImmediateTransaction(body) } catch { throw SQLiteDriverError(path: path, error) }
+    }
+
+    public func chunkFailJob(chunk: Chunk, owner: String, error: String, now: Date) throws {
+        try immediate { db in
+            try db.execute(sql: """
+                UPDATE sluice_chunks SET status = 'failed', error = ?, lease_expires_ms = NULL, finished_at = ?
+                WHERE id = ? AND lease_owner = ? AND status = 'running'
+                """, arguments: [error, now, chunk.id, owner])
+            try db.execute(sql: """
+                UPDATE sluice_chunks SET status = 'cancelled', lease_expires_ms = NULL, finished_at = ?
+                WHERE job_id = ? AND status IN ('queued', 'running')
+                """, arguments: [now, chunk.jobID])
+            let counts = try Row.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(rows_read), 0) AS read, COALESCE(SUM(rows_rejected), 0) AS rejected
+                FROM sluice_chunks WHERE job_id = ?
+                """, arguments: [chunk.jobID])!
+            let message = "chunk \(chunk.index + 1) failed: \(error)"
+            let read: Int = counts["read"], rejected: Int = counts["rejected"]
+            _ = try SQLiteJobStore.finish(JobFinishParams(
+                id: chunk.jobID, status: .failed, counts: ImportCounts(rowsRead: read, rowsImported: 0, rowsRejected: rejected),
+                summary: "failed: \(message)", error: message, now: now), in: db)
         }
     }
 
-    public func dropStage(jobID: Int64) throws {
-        try execute("DROP TABLE IF EXISTS \(SQLiteTypes.quote(SQLiteSchema.stageName(jobID: jobID)))")
+    public func jobCancel(id: Int64, now: Date) throws -> Bool {
+        try immediate { db in
+            try db.execute(sql: """
+                UPDATE sluice_jobs SET status = 'cancelled', finished_at = ?, lease_owner = NULL, lease_expires_ms = NULL,
+                    rows_imported = 0, summary = CASE status WHEN 'queued' THEN 'cancelled before it started' ELSE 'cancelled; nothing was imported' END
+                WHERE id = ? AND status IN ('queued', 'running')
+                """, arguments: [now, id])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: """
+                UPDATE sluice_chunks SET status = 'cancelled', lease_expires_ms = NULL, finished_at = ?
+                WHERE job_id = ? AND status IN ('queued', 'running')
+                """, arguments: [now, id])
+            try db.execute(sql: "DROP TABLE IF EXISTS \(SQLiteTypes.quote(SQLiteSchema.stageName(jobID: id)))")
+            return true
+        }
+    }
+
+    public func dropUnneededStages() throws -> [Int64] {
+        try immediate { db in
+            let stages = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sluice\\_stage\\_%' ESCAPE '\\'")
+            var dropped: [Int64] = []
+            for name in stages {
+                guard let id = Int64(name.dropFirst("sluice_stage_".count)) else { continue }
+                // Running jobs are writing theirs; failed background jobs keep theirs for a retry until the job is deleted.
+                let needed = try Bool.fetchOne(db, sql: """
+                    SELECT status IN ('queued', 'running') OR (status = 'failed' AND storage_key IS NOT NULL)
+                    FROM sluice_jobs WHERE id = ?
+                    """, arguments: [id]) ?? false
+                if needed { continue }
+                try db.execute(sql: "DROP TABLE \(SQLiteTypes.quote(name))")
+                dropped.append(id)
+            }
+            return dropped
+        }
     }
 
     /// Runs SQL that changes the database (tests, and scripts of the user's own).
@@ -141,6 +191,7 @@ public final class SQLiteDriver: SluiceDriver {
 public struct SQLiteDriverError: Error, Sendable, CustomStringConvertible {
     public var path: String
     public var message: String
+    var transient = false
 
     public init(path: String, message: String) {
         self.path = path
@@ -151,10 +202,14 @@ public struct SQLiteDriverError: Error, Sendable, CustomStringConvertible {
         self.path = path
         if let error = error as? SQLiteDriverError {
             self.message = error.message
+            self.transient = error.transient
         } else if let error = error as? DatabaseError {
             var message = error.message ?? "SQLite error \(error.resultCode.rawValue)"
             switch error.resultCode {
-            case .SQLITE_BUSY, .SQLITE_LOCKED: message += " (another connection holds the write lock; try again when it is done)"
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                message += " (another connection holds the write lock; try again when it is done)"
+                transient = true
+            case .SQLITE_IOERR: transient = true
             case .SQLITE_FULL: message += " (the disk is full; nothing was imported)"
             case .SQLITE_READONLY: message += " (check the file's permissions)"
             case .SQLITE_CANTOPEN: message += " (check that the directory exists and is writable)"
@@ -168,4 +223,9 @@ public struct SQLiteDriverError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(path): \(message)" }
+}
+
+extension SQLiteDriverError: TransientError {
+    /// A busy database and I/O trouble may pass; a constraint, a full disk or a bad file will not.
+    public var isTransient: Bool { transient }
 }

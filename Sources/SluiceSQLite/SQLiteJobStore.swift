@@ -47,43 +47,105 @@ final class SQLiteJobStore: JobStore {
         }
     }
 
-    func jobClaimQueued(now: Date) throws -> Job? {
-        do {
-            return try queue.inImmediateTransaction { db -> Job? in
-                guard let id = try Int64.fetchOne(db, sql: """
-                    SELECT id FROM sluice_jobs
-                    WHERE status = 'queued' AND request IS NOT NULL AND storage_key IS NOT NULL ORDER BY id LIMIT 1
-                    """) else { return nil }
-                try db.execute(sql: "UPDATE sluice_jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
-                               arguments: [now, id])
-                return try Row.fetchOne(db, sql: "SELECT * FROM sluice_jobs WHERE id = ?", arguments: [id]).map(Self.job)
-            }
-        } catch {
-            throw SQLiteDriverError(path: path, error)
+    private func immediate<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.inImmediateTransaction(body) } catch { throw SQLiteDriverError(path: path, error) }
+    }
+
+    func jobClaimQueued(owner: String, now: Date, lease: TimeInterval) throws -> Job? {
+        try immediate { db -> Job? in
+            guard let id = try Int64.fetchOne(db, sql: """
+                SELECT id FROM sluice_jobs
+                WHERE status = 'queued' AND request IS NOT NULL AND storage_key IS NOT NULL ORDER BY id LIMIT 1
+                """) else { return nil }
+            try db.execute(sql: """
+                UPDATE sluice_jobs SET status = 'running', started_at = ?, lease_owner = ?, lease_expires_ms = ?
+                WHERE id = ? AND status = 'queued'
+                """, arguments: [now, owner, SQLiteChunkStore.milliseconds(now.addingTimeInterval(lease)), id])
+            return try Row.fetchOne(db, sql: "SELECT * FROM sluice_jobs WHERE id = ?", arguments: [id]).map(Self.job)
         }
     }
 
-    func jobCancelQueued(id: Int64, now: Date) throws -> Bool {
-        try write { db in
-            try db.execute(sql: """
-                UPDATE sluice_jobs SET status = 'cancelled', finished_at = ?, summary = 'cancelled before it started'
-                WHERE id = ? AND status = 'queued'
-                """, arguments: [now, id])
+    func jobHeartbeat(id: Int64, owner: String, now: Date, lease: TimeInterval) throws -> Bool {
+        try immediate { db in
+            try db.execute(sql: "UPDATE sluice_jobs SET lease_expires_ms = ? WHERE id = ? AND lease_owner = ? AND status = 'running'",
+                           arguments: [SQLiteChunkStore.milliseconds(now.addingTimeInterval(lease)), id, owner])
             return db.changesCount == 1
         }
     }
 
-    func jobRetry(id: Int64) throws -> Bool {
-        try write { db in
+    func jobPlanned(id: Int64, owner: String?, basis: String, chunks: [ChunkSpec], now: Date) throws -> Bool {
+        try immediate { db in
             try db.execute(sql: """
-                UPDATE sluice_jobs
-                SET status = 'queued', rows_read = 0, rows_imported = 0, rows_rejected = 0,
-                    started_at = NULL, finished_at = NULL, summary = NULL, error = NULL
-                WHERE id = ? AND status IN ('failed', 'cancelled') AND request IS NOT NULL AND storage_key IS NOT NULL
-                """, arguments: [id])
+                UPDATE sluice_jobs SET plan_basis = ?, progress = 10, lease_owner = NULL, lease_expires_ms = NULL
+                WHERE id = ? AND status = 'running' AND lease_owner IS ?
+                """, arguments: [basis, id, owner])
             guard db.changesCount == 1 else { return false }
-            try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [id])
+            try SQLiteChunkStore.insert(chunks, jobID: id, now: now, in: db)
             return true
+        }
+    }
+
+    func jobRelease(id: Int64, owner: String) throws -> Bool {
+        try immediate { db in
+            try db.execute(sql: """
+                UPDATE sluice_jobs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL
+                WHERE id = ? AND lease_owner = ? AND status = 'running'
+                """, arguments: [id, owner])
+            return db.changesCount == 1
+        }
+    }
+
+    func jobRescueExpired(now: Date) throws -> Int {
+        try immediate { db in
+            try db.execute(sql: """
+                UPDATE sluice_jobs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL
+                WHERE status = 'running' AND lease_expires_ms < ?
+                """, arguments: [SQLiteChunkStore.milliseconds(now)])
+            return db.changesCount
+        }
+    }
+
+    func jobRetry(id: Int64) throws -> Bool {
+        try immediate { db in
+            guard let status = try String.fetchOne(db, sql: """
+                SELECT status FROM sluice_jobs
+                WHERE id = ? AND status IN ('failed', 'cancelled') AND request IS NOT NULL AND storage_key IS NOT NULL
+                """, arguments: [id]) else { return false }
+            let chunked = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sluice_chunks WHERE job_id = ?)", arguments: [id]) ?? false
+            guard chunked else {
+                try db.execute(sql: """
+                    UPDATE sluice_jobs
+                    SET status = 'queued', rows_read = 0, rows_imported = 0, rows_rejected = 0, progress = 0,
+                        started_at = NULL, finished_at = NULL, summary = NULL, error = NULL
+                    WHERE id = ?
+                    """, arguments: [id])
+                try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [id])
+                return true
+            }
+            // Succeeded chunks keep their rows in the stage, unless the stage is gone.
+            let stageExists = try db.tableExists(SQLiteSchema.stageName(jobID: id))
+            let stageKept = status == JobStatus.failed.rawValue && stageExists
+            let rerun = stageKept ? "status <> 'succeeded'" : "1"
+            if !stageKept { try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [id]) }
+            try db.execute(sql: """
+                UPDATE sluice_chunks
+                SET status = 'queued', attempts = 0, lease_owner = NULL, lease_expires_ms = NULL, error = NULL, widened = NULL,
+                    rows_read = 0, rows_imported = 0, rows_rejected = 0, started_at = NULL, finished_at = NULL
+                WHERE job_id = ? AND \(rerun)
+                """, arguments: [id])
+            try db.execute(sql: """
+                UPDATE sluice_jobs SET status = 'running', finished_at = NULL, summary = NULL, error = NULL,
+                    progress = 10 + 89 * (SELECT COUNT(*) FROM sluice_chunks WHERE job_id = ?1 AND status = 'succeeded')
+                                       / (SELECT COUNT(*) FROM sluice_chunks WHERE job_id = ?1)
+                WHERE id = ?1
+                """, arguments: [id])
+            return true
+        }
+    }
+
+    func jobSetProgress(id: Int64, progress: Int) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE sluice_jobs SET progress = ? WHERE id = ? AND status = 'running'", arguments: [progress, id])
         }
     }
 
@@ -96,7 +158,8 @@ final class SQLiteJobStore: JobStore {
         precondition(params.status.isFinal, "a job can only finish in a final status")
         try db.execute(sql: """
             UPDATE sluice_jobs SET status = ?, rows_read = ?, rows_imported = ?, rows_rejected = ?,
-                finished_at = ?, summary = ?, error = ?
+                finished_at = ?, summary = ?, error = ?, lease_owner = NULL, lease_expires_ms = NULL,
+                progress = CASE WHEN ?1 = 'succeeded' THEN 100 ELSE progress END
             WHERE id = ? AND status = 'running'
             """, arguments: [params.status.rawValue, params.counts.rowsRead, params.counts.rowsImported,
                              params.counts.rowsRejected, params.now, params.summary, params.error, params.id])
@@ -166,6 +229,6 @@ final class SQLiteJobStore: JobStore {
             rowsRead: row["rows_read"], rowsImported: row["rows_imported"], rowsRejected: row["rows_rejected"],
             bytes: row["bytes"], createdAt: row["created_at"], startedAt: row["started_at"],
             finishedAt: row["finished_at"], summary: row["summary"], error: row["error"],
-            request: row["request"], storageKey: row["storage_key"])
+            request: row["request"], storageKey: row["storage_key"], progress: row["progress"], planBasis: row["plan_basis"])
     }
 }

@@ -75,6 +75,18 @@ enum SQLiteMigrations {
                 ALTER TABLE sluice_jobs ADD COLUMN storage_key TEXT;
                 """)
         }
+        migrator.registerMigration("2026-11-24 chunk workers") { db in
+            // A job's lease covers its planning (chunks carry their own
+            // leases after that); `plan_basis` is what every chunk's worker
+            // rebuilds the plan from; `widened` is a chunk's wider types (JSON).
+            try db.execute(sql: """
+                ALTER TABLE sluice_jobs ADD COLUMN progress INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE sluice_jobs ADD COLUMN plan_basis TEXT;
+                ALTER TABLE sluice_jobs ADD COLUMN lease_owner TEXT;
+                ALTER TABLE sluice_jobs ADD COLUMN lease_expires_ms INTEGER;
+                ALTER TABLE sluice_chunks ADD COLUMN widened TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -1,38 +1,40 @@
 import GRDB
 import SluiceCore
 
-/// Moves a chunked job's stage into its target inside the caller's
-/// transaction, with the job's end and its rejected rows.
+/// Moves a chunked job's stage into its target, inside the caller's
+/// transaction (the last chunk's own).
 ///
-/// A table Sluice creates is the stage itself, renamed (after a rebuild if
-/// a column widened): no row is copied. An existing table gets the stage's
-/// rows by one `INSERT … SELECT` in the plan's mode.
+/// Stage rows carry their input line as rowid, so reading the stage in
+/// rowid order gives the file's order whichever chunk finished first. A
+/// table Sluice creates for an append is the stage itself, renamed: no row
+/// is copied. Everything else gets the stage's rows by one
+/// `INSERT … SELECT … ORDER BY rowid` in the plan's mode, so that for an
+/// upsert the last row of a key in the file wins, as in one pass.
 enum SQLitePublisher {
-    static func publish(_ params: PublishParams, in db: Database) throws {
-        let plan = params.plan
-        let stage = SQLiteSchema.stageName(jobID: params.jobID)
+    static func publish(_ plan: ImportPlan, jobID: Int64, widened: [ColumnType?], in db: Database) throws {
+        let stage = SQLiteSchema.stageName(jobID: jobID)
         let key = plan.mode == .upsert ? plan.key : []
+        let names = plan.columns.map(\.name)
         if try !db.tableExists(stage) {
-            // No chunk had a row: the stage was never made. Make it empty, as the first chunk would have.
-            try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.columns.map { ($0.name, $0.type) }, uniqueKey: key))
+            try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.columns.map { ($0.name, $0.type) }, uniqueKey: []))
         }
+        var target = plan
         if plan.createsTable {
-            if params.widened.contains(where: { $0 != nil }) {
-                try SQLiteSchema.rebuild(stage, columns: SQLiteSchema.columns(of: plan, widened: params.widened), uniqueKey: key, in: db)
+            if try db.tableExists(plan.table) {
+                throw SQLiteDriverError(path: db.description, message: "table '\(plan.table)' was created by another import while job \(jobID) ran; nothing was imported (retry the job to import into it)")
             }
-            try db.execute(sql: "ALTER TABLE \(SQLiteTypes.quote(stage)) RENAME TO \(SQLiteTypes.quote(plan.table))")
-        } else {
-            let table = SQLiteTypes.quote(plan.table)
-            for name in plan.addedColumns {
-                let type = plan.columns.first { $0.name == name }?.type ?? .text
-                try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(SQLiteTypes.quote(name)) \(SQLiteTypes.declaration(type))")
+            if key.isEmpty && !widened.contains(where: { $0 != nil }) {
+                try db.execute(sql: "ALTER TABLE \(SQLiteTypes.quote(stage)) RENAME TO \(SQLiteTypes.quote(plan.table))")
+                return
             }
-            if plan.mode == .replace { try db.execute(sql: "DELETE FROM \(table)") }
-            if plan.mode == .upsert { try SQLiteSchema.ensureUniqueIndex(on: plan.table, key: plan.key, in: db) }
-            try db.execute(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: plan.columns.map(\.name), upsertKey: key))
-            try db.execute(sql: "DROP TABLE \(SQLiteTypes.quote(stage))")
+            try db.execute(sql: SQLiteSchema.createTable(plan.table, columns: SQLiteSchema.columns(of: plan, widened: widened), uniqueKey: key))
+            target.createsTable = false
+            target.addedColumns = []
+            if target.mode == .replace { target.mode = .append }
         }
-        try params.rejections.forEachChunk { try SQLiteJobStore.insertErrors(jobID: params.jobID, rejections: $0, in: db) }
-        _ = try SQLiteJobStore.finish(params.finish, in: db)
+        try SQLiteSchema.prepareTarget(target, in: db)
+        let rowID = SQLiteSchema.rowIDName(avoiding: names) ?? "rowid"
+        try db.execute(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: names, upsertKey: key, orderBy: rowID))
+        try db.execute(sql: "DROP TABLE \(SQLiteTypes.quote(stage))")
     }
 }

@@ -38,17 +38,31 @@ enum SQLiteSchema {
         }
     }
 
+    /// Makes the target ready for the plan's rows: creates it, adds the
+    /// columns `--alter` asks for, makes sure an upsert has its unique key,
+    /// and empties it for `replace`.
+    static func prepareTarget(_ plan: ImportPlan, in db: Database) throws {
+        let table = SQLiteTypes.quote(plan.table)
+        if plan.createsTable {
+            try db.execute(sql: createTable(plan.table, columns: plan.columns.map { ($0.name, $0.type) },
+                                            uniqueKey: plan.mode == .upsert ? plan.key : []))
+        }
+        for name in plan.addedColumns {
+            let type = plan.columns.first { $0.name == name }?.type ?? .text
+            try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(SQLiteTypes.quote(name)) \(SQLiteTypes.declaration(type))")
+        }
+        if plan.mode == .upsert && !plan.createsTable { try ensureUniqueIndex(on: plan.table, key: plan.key, in: db) }
+        if plan.mode == .replace && !plan.createsTable { try db.execute(sql: "DELETE FROM \(table)") }
+    }
+
+    /// The table a chunked job's chunks write to before the publish.
     static func stageName(jobID: Int64) -> String { "sluice_stage_\(jobID)" }
 
-    /// The plan for writing a chunk into job `jobID`'s stage: the target's
-    /// columns and key, created by the first chunk, never wiped.
-    static func stagePlan(for target: ImportPlan, jobID: Int64, in db: Database) throws -> ImportPlan {
-        var stage = target
-        stage.table = stageName(jobID: jobID)
-        stage.createsTable = try !db.tableExists(stage.table)
-        stage.addedColumns = []
-        if stage.mode == .replace { stage.mode = .append }
-        return stage
+    /// The name by which a stage's rowid can be set: SQLite's aliases, minus
+    /// any a user column has taken. Nil when all three are taken.
+    static func rowIDName(avoiding columns: [String]) -> String? {
+        let taken = Set(columns.map { $0.lowercased() })
+        return ["rowid", "_rowid_", "oid"].first { !taken.contains($0) }
     }
 
     /// The plan's columns with the wider types some values needed.
@@ -58,9 +72,9 @@ enum SQLiteSchema {
 
     /// `INSERT INTO target … SELECT … FROM stage` in the stage's row order,
     /// with the upsert clause when there is a key.
-    static func insertSelect(into table: String, from stage: String, columns: [String], upsertKey: [String]) -> String {
+    static func insertSelect(into table: String, from stage: String, columns: [String], upsertKey: [String], orderBy rowID: String) -> String {
         let names = columns.map(SQLiteTypes.quote).joined(separator: ", ")
-        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteTypes.quote(stage)) WHERE true ORDER BY rowid"
+        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteTypes.quote(stage)) WHERE true ORDER BY \(rowID)"
         guard !upsertKey.isEmpty else { return sql }
         let updates = columns.filter { !upsertKey.contains($0) }.map { "\(SQLiteTypes.quote($0)) = excluded.\(SQLiteTypes.quote($0))" }
         sql += " ON CONFLICT (\(upsertKey.map(SQLiteTypes.quote).joined(separator: ", "))) "

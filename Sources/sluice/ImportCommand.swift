@@ -26,7 +26,7 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Store the file and queue the import as a job for `sluice worker`; print the job's id and return.")
     var background = false
 
-    @Option(help: ArgumentHelp("Cut a plain CSV/TSV into N byte-range chunks, staged one by one and published at once (default 1, or $SLUICE_CHUNKS).", valueName: "N"))
+    @Option(help: ArgumentHelp("Cut the input into N chunks, run in parallel and published at once when the last succeeds (or $SLUICE_CHUNKS). Default: one pass in the foreground; one chunk per 32 MiB (at most 64) with --background.", valueName: "N"))
     var chunks: Int?
 
     @Option(help: "Target table (default: the profile's table, else the file's name).")
@@ -167,7 +167,7 @@ struct ImportCommand: ParsableCommand {
         request.chunks = try chunks ?? ProcessInfo.processInfo.environment["SLUICE_CHUNKS"].map { text in
             guard let count = Int(text), count >= 1 else { throw CLIError("SLUICE_CHUNKS must be a whole number ≥ 1") }
             return count
-        } ?? 1
+        }
         return request
     }
 }

@@ -21,10 +21,10 @@ struct JobsCommand: ParsableCommand {
                 let jobs = try database.openDriver().jobs.jobList(status: status, limit: limit)
                 guard !jobs.isEmpty else { print("no jobs\(status.map { " with status \($0.rawValue)" } ?? "")"); return }
                 let rows = jobs.map { job in
-                    [String(job.id), job.status.rawValue, job.table ?? "", Format.count(job.rowsRead), Format.count(job.rowsImported),
+                    [String(job.id), job.status.rawValue, "\(job.progress)%", job.table ?? "", Format.count(job.rowsRead), Format.count(job.rowsImported),
                      Format.count(job.rowsRejected), JobText.date(job.createdAt), job.source]
                 }
-                print(Table.render(header: ["id", "status", "table", "read", "imported", "rejected", "created", "source"], rows: rows))
+                print(Table.render(header: ["id", "status", "done", "table", "read", "imported", "rejected", "created", "source"], rows: rows))
             }
         }
     }
@@ -38,8 +38,8 @@ struct JobsCommand: ParsableCommand {
             try reportingErrors {
                 let driver = try database.openDriver()
                 guard let job = try driver.jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
-                print(JobText.details(job))
                 let chunks = try driver.chunks.chunkList(jobID: id)
+                print(JobText.details(job, chunks: chunks))
                 if !chunks.isEmpty { print(JobText.chunkTable(chunks)) }
             }
         }
@@ -97,17 +97,18 @@ extension DatabaseOptions {
 
 extension JobsCommand {
     struct Cancel: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Cancel a queued job (a running import stops with Ctrl+C or SIGTERM to its process).")
+        static let configuration = CommandConfiguration(
+            abstract: "Cancel a queued or running job: its chunks stop within seconds, its stage is dropped, the target stays as it was.",
+            discussion: "A foreground import without --chunks runs in one transaction; stop it with Ctrl+C or SIGTERM to its process.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The job's id.") var id: Int64
 
         func run() throws {
             try reportingErrors {
-                let (jobs, job) = try database.job(id)
-                guard try jobs.jobCancelQueued(id: id, now: Date()) else {
-                    throw CLIError(job.status == .running
-                        ? "job \(id) is running; stop its import or worker process with Ctrl+C or SIGTERM, which cancels it"
-                        : "job \(id) has already ended (\(job.status.rawValue)); nothing to cancel")
+                let driver = try database.openDriver()
+                guard let job = try driver.jobs.jobGet(id: id) else { throw CLIError("no job \(id)") }
+                guard try driver.jobCancel(id: id, now: Date()) else {
+                    throw CLIError("job \(id) has already ended (\(job.status.rawValue)); nothing to cancel")
                 }
                 print("job \(id) cancelled")
             }
@@ -115,7 +116,8 @@ extension JobsCommand {
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Queue a failed or cancelled background job again; a worker runs it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run a failed or cancelled background job again; only the chunks that did not succeed run again.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The job's id.") var id: Int64
 
@@ -127,14 +129,18 @@ extension JobsCommand {
                         ? "job \(id) ran in the foreground and kept no copy of its input; import the file again"
                         : "job \(id) is \(job.status.rawValue); only failed or cancelled jobs can be retried")
                 }
-                print("job \(id) queued again; `sluice worker` runs it")
+                let chunks = try database.openDriver().chunks.chunkList(jobID: id)
+                let again = chunks.filter { $0.status == .queued }.count
+                print(chunks.isEmpty
+                      ? "job \(id) queued again; `sluice worker` runs it"
+                      : "job \(id) running again: \(again) of \(chunks.count) chunks queued; `sluice worker` runs them")
             }
         }
     }
 
     struct Cleanup: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete finished jobs (succeeded, failed, cancelled) older than a given age, with their errors and stored files.")
+            abstract: "Delete finished jobs (succeeded, failed, cancelled) older than a given age, with their errors, chunks, stages and stored files.")
         @OptionGroup var database: DatabaseOptions
         @Option(help: ArgumentHelp("Age of the jobs to delete, by when they finished: 30d, 12h, 90m, 2w.", valueName: "age"))
         var olderThan: String
@@ -146,19 +152,14 @@ extension JobsCommand {
 
         func run() throws {
             try reportingErrors {
-                let cutoff = Date().addingTimeInterval(-(Age.seconds(olderThan) ?? 0))
-                let deleted = try database.openDriver().jobs.jobDeleteFinished(before: cutoff)
-                var files = 0
-                if FileManager.default.fileExists(atPath: storage.directory) {
-                    let store = try storage.open()
-                    for id in deleted {
-                        for key in try store.list(prefix: "job-\(id)/") {
-                            try store.delete(key)
-                            files += 1
-                        }
-                    }
-                }
-                print("deleted \(deleted.count) job\(deleted.count == 1 ? "" : "s") that finished before \(JobText.date(cutoff))"
+                var configuration = JobCleaner.Configuration()
+                configuration.retention = Age.seconds(olderThan)
+                let store = FileManager.default.fileExists(atPath: storage.directory) ? try storage.open() : nil
+                let cleaner = try JobCleaner(driver: try database.openDriver(), storage: store, configuration: configuration)
+                let round = try cleaner.runOnce()
+                let cutoff = Date().addingTimeInterval(-(configuration.retention ?? 0))
+                let files = round.storedFiles
+                print("deleted \(round.jobs.count) job\(round.jobs.count == 1 ? "" : "s") that finished before \(JobText.date(cutoff))"
                       + (files > 0 ? " and \(files) stored file\(files == 1 ? "" : "s")" : ""))
             }
         }
@@ -187,9 +188,12 @@ enum JobText {
         return formatter.string(from: date)
     }
 
-    static func details(_ job: Job) -> String {
+    static func details(_ job: Job, chunks: [Chunk] = []) -> String {
+        let done = chunks.filter { $0.status == .succeeded }.count
         var lines = [
             "job \(job.id): \(job.status.rawValue)",
+            "progress:  \(job.progress)%" + (chunks.isEmpty ? "" : ", chunk \(done) of \(chunks.count) done")
+                + (chunks.contains { $0.rescueCount > 0 } ? ", \(chunks.reduce(0) { $0 + $1.rescueCount }) rescued" : ""),
             "source:    \(job.source)",
             "profile:   \(job.profile ?? "none (sniffed)")",
             "table:     \(job.table ?? "")  (mode \(job.mode.rawValue))",
@@ -212,14 +216,12 @@ enum JobText {
 extension JobText {
     /// "chunk X of Y" and one line per chunk.
     static func chunkTable(_ chunks: [Chunk]) -> String {
-        let done = chunks.filter { $0.status == .succeeded }.count
         let rows = chunks.map { chunk in
             [String(chunk.index + 1), chunk.status.rawValue, chunk.range.map { "\($0.start)..<\($0.end)" } ?? "",
              chunk.range.map { String($0.firstLine) } ?? "", Format.count(chunk.counts.rowsRead), Format.count(chunk.counts.rowsImported),
              Format.count(chunk.counts.rowsRejected), String(chunk.attempts), String(chunk.rescueCount)]
         }
-        return "chunks:    \(done) of \(chunks.count) done\n"
-            + Table.render(header: ["chunk", "status", "bytes", "line", "read", "imported", "rejected", "attempts", "rescued"], rows: rows)
+        return Table.render(header: ["chunk", "status", "bytes", "line", "read", "imported", "rejected", "attempts", "rescued"], rows: rows)
     }
 }
 

@@ -2,7 +2,7 @@ import ArgumentParser
 import SluiceCore
 
 @main
-struct Sluice: ParsableCommand {
+struct Sluice: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Import CSV, TSV, JSONL and JSON files into SQL tables, fast, and account for every row.",

@@ -15,7 +15,7 @@ struct BackgroundTests {
         try FileManager.default.removeItem(atPath: file)  // the worker reads the stored copy
         let worked = try cli.run("worker", "--once")
         #expect(worked.status == 0, "\(worked.stderr)")
-        #expect(worked.stdout.hasPrefix("job 1: imported 2 of 2 rows into t (sluice.db)"))
+        #expect(worked.stdout == "job 1: planned 1 chunk\njob 1: succeeded: 2 read, 2 imported, 0 rejected into t\n")
         #expect(try cli.sql("SELECT group_concat(name) FROM t") == "a,b")
         #expect(try cli.sql("SELECT status, rows_imported FROM sluice_jobs") == "succeeded|2")
         let idle = try cli.run("worker", "--once")
@@ -103,7 +103,7 @@ struct ChunksCommandTests {
         let noteLength = 3_000 * 4 + digits  // "a\nb " and the id
         #expect(try cli.sql("SELECT count(*), sum(id), sum(length(note)) FROM c") == "3000|4501500|\(noteLength)")
         let show = try cli.run("jobs", "show", "1")
-        #expect(show.stdout.contains("chunks:    3 of 3 done"))
+        #expect(show.stdout.contains("progress:  100%, chunk 3 of 3 done"))
         #expect(show.stdout.contains("chunk  status     bytes"))
         #expect(show.stdout.split(separator: "\n").filter { $0.contains("succeeded") && $0.hasSuffix("1         0") }.count == 3)
     }

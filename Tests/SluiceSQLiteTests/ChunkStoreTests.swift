@@ -8,9 +8,10 @@ struct ChunkStoreTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     let lease: TimeInterval = 30
 
-    /// A running job with `count` chunks of 100 bytes each.
+    /// A running background job (its input stored) with `count` chunks of 100 bytes each.
     func runningJob(_ driver: SQLiteDriver, chunks count: Int, status running: Bool = true) throws -> Int64 {
         let job = try driver.jobs.jobCreate(JobCreateParams(source: "big.csv", profile: nil, table: "t", mode: .append, bytes: 0, now: start))
+        try driver.jobs.jobSetStorage(id: job.id, key: "job-\(job.id)/input")
         if running { try driver.jobs.jobMarkRunning(id: job.id, now: start) }
         try driver.chunks.chunkInsertMany(jobID: job.id, chunks: (0..<count).map {
             ChunkSpec(index: $0, range: ByteRange(start: Int64($0 * 100), end: Int64($0 * 100 + 100), firstLine: $0 * 10 + 2))

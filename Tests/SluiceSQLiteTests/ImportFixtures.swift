@@ -47,3 +47,13 @@ func plansProfile() throws -> Profile {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     return try ProfileLoader.load(path: root.appendingPathComponent("profiles/plans.yaml").path)
 }
+
+/// Row count and sums over every plans column, and the keys in key order:
+/// two tables with the same checksum hold the same rows.
+func tableChecksum(_ driver: SQLiteDriver, _ table: String) throws -> [[String?]] {
+    try driver.rows("""
+        SELECT count(*), sum(node_id), sum(start), total(invoice_amount), sum(length(note)), count(note),
+               group_concat(node_id || ':' || start, ',')
+        FROM (SELECT * FROM "\(table)" ORDER BY node_id, start)
+        """)
+}

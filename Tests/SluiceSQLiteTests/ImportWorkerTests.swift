@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import SluiceCore
 import SluiceSQLite
@@ -6,29 +7,42 @@ import SluiceSQLite
 @Suite("The import worker")
 struct ImportWorkerTests {
     /// Queues `text` as a background import, as `sluice import --background` does.
-    func enqueue(_ text: String, name: String, driver: SQLiteDriver, store: LocalBlobStore, table: String) throws -> Int64 {
-        let request = ImportRequest(input: name, table: table)
-        let job = try driver.jobs.jobCreate(JobCreateParams(source: name, profile: nil, table: table, mode: .append, bytes: 0,
-                                                            now: Date(), request: try StoredImportRequest(request).json()))
+    @discardableResult
+    func enqueue(_ text: String, name: String, driver: SQLiteDriver, store: LocalBlobStore, table: String,
+                 configure: (inout ImportRequest) -> Void = { _ in }) throws -> Int64 {
+        var request = ImportRequest(input: name, table: table)
+        configure(&request)
+        let job = try driver.jobs.jobCreate(JobCreateParams(source: name, profile: nil, table: table, mode: request.effectiveMode,
+                                                            bytes: 0, now: Date(), request: try StoredImportRequest(request).json()))
         try store.put("job-\(job.id)/input", from: MemoryByteSource(text))
         try driver.jobs.jobSetStorage(id: job.id, key: "job-\(job.id)/input")
         return job.id
     }
 
-    @Test("runOnce takes the oldest queued job, runs it, and finds nothing when the queue is empty")
-    func runOnce() throws {
+    /// Runs `worker` until nothing is claimable; returns what it did.
+    func drain(_ worker: ImportWorker) throws -> [WorkerEvent] {
+        var events: [WorkerEvent] = []
+        while let event = try worker.runOnce() { events.append(event) }
+        return events
+    }
+
+    @Test("a worker plans the oldest queued job, runs its chunk, publishes it, then takes the next")
+    func plansRunsAndPublishes() throws {
         let scratch = try Scratch()
         let driver = try scratch.driver()
         let store = try LocalBlobStore(directory: scratch.path("storage"))
         let first = try enqueue("a\n1\n", name: "one.csv", driver: driver, store: store, table: "w")
         let second = try enqueue("a\n2\n3\n", name: "two.csv", driver: driver, store: store, table: "w")
         let worker = try ImportWorker(driver: driver, storage: store, configuration: .init())
-        guard case .finished(let id, let outcome, let name)? = try worker.runOnce() else { Issue.record("no job run"); return }
-        #expect(id == first && name == "one.csv" && outcome.counts.rowsImported == 1)
-        guard case .finished(let next, _, _)? = try worker.runOnce() else { Issue.record("no second job"); return }
-        #expect(next == second)
+        #expect(try worker.runOnce() == .planned(jobID: first, chunks: 1))
+        #expect(try driver.jobs.jobGet(id: first)?.progress == 10)
+        guard case .published(first, let summary)? = try worker.runOnce() else { Issue.record("job \(first) not published"); return }
+        #expect(summary.contains("1 imported"))
+        #expect(try drain(worker).count == 2)
         #expect(try worker.runOnce() == nil)
         #expect(try driver.rows("SELECT group_concat(a) FROM w") == [["1,2,3"]])
+        #expect(try driver.jobs.jobGet(id: second)?.status == .succeeded)
+        #expect(try driver.jobs.jobGet(id: second)?.progress == 100)
     }
 
     @Test("a queued job that is not claimable yet (input not stored) is left alone")
@@ -41,23 +55,137 @@ struct ImportWorkerTests {
         #expect(try worker.runOnce() == nil)
     }
 
-    @Test("a configuration it cannot run with is refused")
-    func badConfiguration() throws {
+    @Test("a configuration it cannot run with is refused", arguments: ["poll 0", "lease not longer than heartbeat", "0 attempts"])
+    func badConfiguration(problem: String) throws {
         let scratch = try Scratch()
         var configuration = ImportWorker.Configuration()
-        configuration.pollInterval = 0
+        switch problem {
+        case "poll 0": configuration.pollInterval = 0
+        case "0 attempts": configuration.maxAttempts = 0
+        default: configuration.timing = LeaseTiming(lease: 5, heartbeat: 5)
+        }
         #expect(throws: WorkerConfigurationError.self) {
             try ImportWorker(driver: try scratch.driver(), storage: try LocalBlobStore(directory: scratch.path("s")), configuration: configuration)
         }
     }
+
+    @Test("two workers on two connections share the chunks; the result is the one-pass table, progress goes 10 → 100")
+    func twoWorkersOneTable() throws {
+        let scratch = try Scratch()
+        let text = ChunkedImportTests.plans(rows: 40_000)
+        let driver = try scratch.driver()
+        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let profile = try plansProfile()
+        let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: "chunked") {
+            $0.profile = profile
+            $0.chunks = 8
+        }
+        _ = try driver.importFile(try scratch.write("plans.csv", text)) {
+            $0.profile = profile
+            $0.table = "whole"
+        }
+        nonisolated(unsafe) let workers = try (1...2).map { index in
+            var configuration = ImportWorker.Configuration()
+            configuration.once = true
+            configuration.owner = "worker-\(index)"
+            return try ImportWorker(driver: try scratch.driver(), storage: store, configuration: configuration)
+        }
+        #expect(try workers[0].runOnce() == .planned(jobID: id, chunks: 8))
+        let progress = Mutex<[Int]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            try? workers[index].run(cancellation: CancellationFlag()) { _ in
+                progress.withLock { $0.append((try? driver.jobs.jobGet(id: id)?.progress) ?? -1) }
+            }
+        }
+        let job = try #require(try driver.jobs.jobGet(id: id))
+        #expect(job.status == .succeeded && job.progress == 100)
+        #expect(try tableChecksum(driver, "chunked") == tableChecksum(driver, "whole"))
+        let owners = Set(try driver.chunks.chunkList(jobID: id).compactMap(\.leaseOwner))
+        #expect(owners == ["worker-1", "worker-2"])
+        let seen = progress.withLock { $0 }
+        #expect(seen == seen.sorted() && seen.last == 100 && seen.contains { $0 > 10 && $0 < 100 }, "\(seen)")
+        #expect(try driver.rows("SELECT count(*) FROM sluice_job_errors WHERE job_id = \(id)")
+                == driver.rows("SELECT count(*) FROM sluice_job_errors WHERE job_id = 1 + \(id)"))
+    }
+
+    @Test("a chunk that fails for good fails the job; jobs retry runs only that chunk again and the result is exact")
+    func injectedFailureThenRetry() throws {
+        let scratch = try Scratch()
+        let text = ChunkedImportTests.plans(rows: 20_000)
+        let driver = try scratch.driver()
+        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: "retried") { $0.chunks = 4 }
+        _ = try driver.importFile(try scratch.write("plans.csv", text)) { $0.table = "whole" }
+        let ran = Mutex<[Int]>([])
+        let failOnce = Atomic<Bool>(true)
+        var configuration = ImportWorker.Configuration()
+        configuration.faults = { index, _, _ in
+            ran.withLock { if $0.last != index { $0.append(index) } }
+            if index == 3 && failOnce.exchange(false, ordering: .relaxed) { throw InjectedFailure() }
+        }
+        let worker = try ImportWorker(driver: driver, storage: store, configuration: configuration)
+        let events = try drain(worker)
+        #expect(events.last == .jobFailed(jobID: id, reason: "chunk 4 failed: injected failure"))
+        #expect(try driver.jobs.jobGet(id: id)?.status == .failed)
+        #expect(try driver.existingColumns(of: "retried") == nil)
+        #expect(try driver.chunks.chunkList(jobID: id).map(\.status) == [.succeeded, .succeeded, .succeeded, .failed])
+
+        #expect(try driver.jobs.jobRetry(id: id))
+        ran.withLock { $0 = [] }
+        _ = try drain(worker)
+        #expect(ran.withLock { $0 } == [3])
+        #expect(try driver.jobs.jobGet(id: id)?.status == .succeeded)
+        #expect(try tableChecksum(driver, "retried") == tableChecksum(driver, "whole"))
+        #expect(try driver.chunks.chunkList(jobID: id).map(\.attempts) == [1, 1, 1, 1])
+    }
+
+    @Test("a chunk that fails for a passing reason is queued again and succeeds on its next attempt")
+    func transientFailureRetries() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let id = try enqueue("a\n1\n2\n3\n", name: "t.csv", driver: driver, store: store, table: "t")
+        var configuration = ImportWorker.Configuration()
+        configuration.faults = { _, attempt, _ in if attempt == 1 { throw InjectedFailure(isTransient: true) } }
+        let worker = try ImportWorker(driver: driver, storage: store, configuration: configuration)
+        let events = try drain(worker)
+        #expect(events.contains(.chunkRetrying(jobID: id, chunk: 0, reason: "injected failure", attempt: 1)))
+        #expect(try driver.jobs.jobGet(id: id)?.status == .succeeded)
+        #expect(try driver.chunks.chunkList(jobID: id).map(\.attempts) == [2])
+        #expect(try driver.rows("SELECT group_concat(a) FROM t") == [["1,2,3"]])
+    }
+
+    @Test("a passing failure that never passes fails the job after --max-attempts")
+    func transientFailureGivesUp() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let id = try enqueue("a\n1\n", name: "t.csv", driver: driver, store: store, table: "t")
+        var configuration = ImportWorker.Configuration()
+        configuration.maxAttempts = 3
+        configuration.faults = { _, _, _ in throw InjectedFailure(isTransient: true) }
+        let events = try drain(try ImportWorker(driver: driver, storage: store, configuration: configuration))
+        #expect(events.filter { if case .chunkRetrying = $0 { true } else { false } }.count == 2)
+        #expect(try driver.jobs.jobGet(id: id)?.status == .failed)
+        #expect(try driver.chunks.chunkList(jobID: id).map(\.attempts) == [3])
+    }
+
+    @Test("a job with a profile error fails at planning, before any chunk")
+    func planningFailure() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let profile = try ProfileLoader.parse(yaml: "columns:\n  missing: {type: integer, required: true}\n", file: "p.yaml")
+        let id = try enqueue("a\n1\n", name: "p.csv", driver: driver, store: store, table: "p") { $0.profile = profile }
+        let worker = try ImportWorker(driver: driver, storage: store, configuration: .init())
+        guard case .jobFailed(id, let reason)? = try worker.runOnce() else { Issue.record("the job did not fail"); return }
+        #expect(reason.contains("missing"))
+        #expect(try driver.chunks.chunkList(jobID: id).isEmpty)
+    }
 }
 
-extension ImportWorker.Result: Equatable {
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        switch (lhs, rhs) {
-        case let (.finished(a, _, _), .finished(b, _, _)): return a == b
-        case let (.failedToStart(a, x), .failedToStart(b, y)): return a == b && x == y
-        default: return false
-        }
-    }
+/// A failure a test makes happen inside a chunk.
+struct InjectedFailure: Error, TransientError, CustomStringConvertible {
+    var isTransient = false
+    var description: String { "injected failure" }
 }

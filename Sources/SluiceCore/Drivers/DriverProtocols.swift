@@ -13,13 +13,29 @@ public protocol JobStore: Sendable {
     /// claimable; until then no worker takes it.
     func jobSetStorage(id: Int64, key: String) throws
     /// The oldest queued background job whose input is stored, moved to
-    /// running for the caller; nil when there is none.
-    func jobClaimQueued(now: Date) throws -> Job?
-    /// queued → cancelled; false when the job was not queued.
-    func jobCancelQueued(id: Int64, now: Date) throws -> Bool
-    /// failed or cancelled → queued again, its counts and errors cleared, for
-    /// a background job whose input is stored; false otherwise.
+    /// running and leased to `owner` for its planning; nil when there is none.
+    func jobClaimQueued(owner: String, now: Date, lease: TimeInterval) throws -> Job?
+    /// Extends the planning lease; false when `owner` no longer holds it.
+    func jobHeartbeat(id: Int64, owner: String, now: Date, lease: TimeInterval) throws -> Bool
+    /// Ends the planning of a running job, in one transaction: its chunks,
+    /// what the planner saw, progress 10, and the planning lease dropped
+    /// (chunks carry their own). `owner` is the lease's holder (nil for a
+    /// foreground job, which has no lease); false when it no longer holds it.
+    func jobPlanned(id: Int64, owner: String?, basis: String, chunks: [ChunkSpec], now: Date) throws -> Bool
+    /// running → queued, lease dropped, for a job leased to `owner` (a
+    /// worker stopping while it plans); false otherwise.
+    func jobRelease(id: Int64, owner: String) throws -> Bool
+    /// Running jobs whose planning lease expired (their planner died) go
+    /// back to the queue; returns how many.
+    func jobRescueExpired(now: Date) throws -> Int
+    /// Brings a failed or cancelled background job back. A job without
+    /// chunks is queued again, counts and errors cleared. A chunked job runs
+    /// again (running) with only its chunks that did not succeed queued —
+    /// or all of them when its stage is gone. False when the job cannot be
+    /// retried (still running, succeeded, or not a background job).
     func jobRetry(id: Int64) throws -> Bool
+    /// Sets a running job's progress (0–100).
+    func jobSetProgress(id: Int64, progress: Int) throws
     /// running → a final status, with the final counts; false when the job was not running.
     @discardableResult func jobFinish(_ params: JobFinishParams) throws -> Bool
     func jobErrorsInsert(jobID: Int64, rejections: [Rejection]) throws
@@ -33,7 +49,7 @@ public protocol JobStore: Sendable {
 }
 
 /// A column of a table that already exists in the target.
-public struct ExistingColumn: Sendable, Equatable {
+public struct ExistingColumn: Sendable, Equatable, Codable {
     public var name: String
     public var type: ColumnType
     public var notNull: Bool
@@ -56,38 +72,13 @@ public protocol ImportSession: AnyObject {
     /// Writes the good rows of a batch; returns the rows the database
     /// refused (constraints) as rejections.
     func write(_ batch: MappedBatch) throws -> [Rejection]
-    /// Makes everything visible at once, together with how the work ends (the
-    /// job with its rejected rows, or one chunk), so that the record never
-    /// disagrees with the data. `widened` gives, per plan column, a wider type
-    /// some value needed.
-    func commit(widened: [ColumnType?], finishing end: SessionEnd) throws
+    /// Makes everything visible at once, together with the job's end (nil
+    /// for a dry run) and its rejected rows, so that the record never
+    /// disagrees with the data. `widened` gives, per plan column, a wider
+    /// type some value needed.
+    func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws
     /// Undoes everything since `begin`.
     func rollback()
-}
-
-/// What an import session's commit also records.
-public enum SessionEnd {
-    /// A whole import: the job's end (nil for a dry run) and its rejected rows.
-    case job(JobFinishParams?, rejections: RejectionSpool?)
-    /// One chunk of a chunked import, written to the job's stage.
-    case chunk(ChunkFinishParams)
-}
-
-/// Moves a chunked job's stage into its target, in one transaction.
-public struct PublishParams {
-    public var jobID: Int64
-    public var plan: ImportPlan
-    public var widened: [ColumnType?]
-    public var finish: JobFinishParams
-    public var rejections: RejectionSpool
-
-    public init(jobID: Int64, plan: ImportPlan, widened: [ColumnType?], finish: JobFinishParams, rejections: RejectionSpool) {
-        self.jobID = jobID
-        self.plan = plan
-        self.widened = widened
-        self.finish = finish
-        self.rejections = rejections
-    }
 }
 
 /// A database that Sluice can import into and keep its jobs in.
@@ -97,14 +88,20 @@ public protocol SluiceDriver: AnyObject {
     /// The columns of `table`, or nil when there is no such table.
     func existingColumns(of table: String) throws -> [ExistingColumn]?
     func makeImportSession() throws -> any ImportSession
-    /// A session that writes one chunk of job `jobID` into the job's stage
-    /// (created by the first chunk), not into the target.
-    func makeStageSession(jobID: Int64) throws -> any ImportSession
-    /// Publishes a chunked job: its stage becomes part of the target in the
-    /// plan's mode, with the job's end and its rejected rows, all at once.
-    func publish(_ params: PublishParams) throws
-    /// Drops a job's stage, if it has one (after a failure or a cancel).
-    func dropStage(jobID: Int64) throws
+    /// A session that writes `chunk`, leased to `owner`, into its job's stage.
+    func makeChunkSession(chunk: Chunk, owner: String) throws -> any ChunkSession
+    /// Ends a chunked job as failed because of one chunk, in one transaction:
+    /// the chunk failed with `error` (if `owner` still holds it), the job
+    /// failed with its counts so far, its other unfinished chunks cancelled.
+    /// The stage stays, so that `jobRetry` re-runs only what did not succeed.
+    func chunkFailJob(chunk: Chunk, owner: String, error: String, now: Date) throws
+    /// Cancels a queued or running job in one transaction: its unfinished
+    /// chunks are cancelled and its stage dropped, so that running chunks
+    /// stop at their next write. False when the job had already ended.
+    func jobCancel(id: Int64, now: Date) throws -> Bool
+    /// Drops the stages of jobs that no longer need them (succeeded,
+    /// cancelled or deleted jobs); returns their job ids.
+    func dropUnneededStages() throws -> [Int64]
     /// Where the data lands, for messages (`sluice.db`, `postgres://host/db`, never a password).
     var targetDescription: String { get }
 }

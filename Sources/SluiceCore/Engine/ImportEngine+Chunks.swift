@@ -1,65 +1,74 @@
 import Foundation
 
-/// The chunked path: the input is cut into byte ranges at record starts,
-/// each range is claimed under a lease and written to the job's stage in a
-/// transaction of its own, and the stage is published at the end in one
-/// transaction. Until the publish, the target is untouched.
+/// The chunked path in the foreground (`--chunks N`): the engine plans the
+/// chunks, then claims and runs them itself with the same `ChunkRunner` the
+/// background workers use. The last chunk's transaction publishes the
+/// stage; until then the target is untouched.
 extension ImportEngine {
     func executeChunked(_ run: JobRun, _ input: PreparedInput, _ request: ImportRequest, _ cancellation: CancellationFlag,
                         progress: (ImportCounts) -> Void) -> (JobStatus, String?) {
         guard let jobID = run.jobID else { return (.failed, "a chunked import needs a job") }
-        var session: (any ImportSession)?
         do {
-            let dialect = try chunkableDialect(input, request)
-            let ranges = try RangePlanner.ranges(path: request.input, dialect: dialect, count: request.chunks, cancellation: cancellation)
-            try driver.chunks.chunkInsertMany(jobID: jobID, chunks: ranges.enumerated().map { ChunkSpec(index: $0, range: $1) }, now: now())
-            run.countBytesOutsideChunks(ranges.first?.start ?? 0)
-            let owner = "engine-job-\(jobID)"
-            let decoder = FieldDecoder(quote: dialect.quote, emptyQuotedIsNull: request.emptyQuotedIsNull)
-            // This engine runs every chunk itself, so its lease only has to outlast the import.
-            while let chunk = try driver.chunks.chunkClaim(ChunkClaimParams(owner: owner, now: now(), lease: 86_400, jobID: jobID)),
-                  let range = chunk.range {
-                let before = run.counts
-                run.startChunk()
-                let opened = try driver.makeStageSession(jobID: jobID)
-                session = opened
-                try opened.begin(plan: run.plan)
-                let reader = try RangePlanner.reader(path: request.input, range: range, dialect: dialect)
-                try ImportPipeline(reader: reader, mapper: RowMapper(plan: run.plan, decoder: decoder),
-                                   workers: request.workers, cancellation: cancellation).run { batch in
-                    try run.absorb(batch, rejectedByDatabase: try opened.write(batch))
-                    progress(run.counts)
-                }
-                try opened.commit(widened: run.widened, finishing: .chunk(ChunkFinishParams(
-                    id: chunk.id, owner: owner, status: .succeeded, counts: run.counts.since(before), now: now())))
-                session = nil
-            }
-            try run.checkRatio()
-            guard let finish = run.finish(.succeeded, now: now()) else { return (.failed, "a chunked import needs a job") }
-            try driver.publish(PublishParams(jobID: jobID, plan: run.plan, widened: run.widened, finish: finish, rejections: run.spool))
-            return (.succeeded, nil)
+            let (strategy, specs) = try ChunkPlanner.chunks(of: input, path: request.input, count: request.chunks ?? 1,
+                                                            cancellation: cancellation)
+            let basis = PlanBasis(existing: try driver.existingColumns(of: run.plan.table), strategy: strategy)
+            _ = try driver.jobs.jobPlanned(id: jobID, owner: nil, basis: try basis.json(), chunks: specs, now: now())
+            let job = ChunkJob(jobID: jobID, request: request, plan: run.plan, strategy: strategy, dialect: input.dialect)
+            // The header is read by the planner, outside every chunk.
+            let headerBytes = specs.first?.range?.start ?? 0
+            return try runChunks(of: job, run: run, headerBytes: headerBytes, cancellation: cancellation, progress: progress)
         } catch {
-            session?.rollback()
-            try? driver.dropStage(jobID: jobID)
-            _ = try? driver.chunks.chunkCancelUnfinished(jobID: jobID, now: now())
-            return recordFailure(error, of: run)
+            // Chunks store their rejected rows as they go.
+            let ended = recordFailure(error, of: run, storeRejections: false)
+            _ = try? driver.dropUnneededStages()
+            return ended
         }
     }
 
-    /// Byte ranges point into the file as it is on disk, so chunks need a
-    /// plain (not gzipped) UTF-8 CSV or TSV.
-    private func chunkableDialect(_ input: PreparedInput, _ request: ImportRequest) throws -> CSVDialect {
-        guard let dialect = input.dialect, input.positional, !input.decoded else {
-            throw InputError(file: request.input, problem: "--chunks needs a plain UTF-8 CSV or TSV file (not JSON, gzip or another encoding); import it without --chunks")
+    /// Claims the job's chunks one after another until one publishes it or
+    /// the job ends.
+    private func runChunks(of job: ChunkJob, run: JobRun, headerBytes: Int64, cancellation: CancellationFlag,
+                           progress: (ImportCounts) -> Void) throws -> (JobStatus, String?) {
+        let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):job-\(job.jobID)"
+        let runner = ChunkRunner(driver: driver, timing: LeaseTiming(), now: now)
+        var done = ImportCounts(bytesRead: headerBytes)
+        while let chunk = try driver.chunks.chunkClaim(ChunkClaimParams(owner: owner, now: now(), lease: runner.timing.lease, jobID: job.jobID)) {
+            let outcome = runner.run(chunk, of: job, owner: owner, cancellation: cancellation, spool: run.spool) { counts in
+                progress(done.adding(counts))
+            }
+            switch outcome {
+            case let .succeeded(counts, published):
+                done = done.adding(counts)
+                run.adopt(done)
+                if published { return (.succeeded, nil) }
+            case .released:
+                _ = try driver.jobCancel(id: job.jobID, now: now())
+                return (.cancelled, "cancelled; nothing was imported")
+            case .stopped(let stopped):
+                return ended(job.jobID, stopped)
+            case let .failed(message, _):
+                try driver.chunkFailJob(chunk: chunk, owner: owner, error: message, now: now())
+                // A foreground job cannot be retried (no stored input), so its stage goes now.
+                _ = try? driver.dropUnneededStages()
+                run.adopt(done)
+                run.discardImported()
+                return (.failed, "chunk \(chunk.index + 1) failed: \(message)")
+            }
         }
-        return dialect
+        return ended(job.jobID, .jobEnded(job: job.jobID, status: try driver.jobs.jobGet(id: job.jobID)?.status ?? .cancelled))
+    }
+
+    /// The job ended while its chunks ran (another process cancelled it).
+    private func ended(_ jobID: Int64, _ stopped: ChunkStopped) -> (JobStatus, String?) {
+        let job = try? driver.jobs.jobGet(id: jobID)
+        let status = job?.status ?? .cancelled
+        return (status == .running ? .failed : status, job?.error ?? (status == .cancelled ? "cancelled; nothing was imported" : "\(stopped)"))
     }
 }
 
 extension ImportCounts {
-    /// What was counted since `earlier`.
-    func since(_ earlier: ImportCounts) -> ImportCounts {
-        ImportCounts(rowsRead: rowsRead - earlier.rowsRead, rowsImported: rowsImported - earlier.rowsImported,
-                     rowsRejected: rowsRejected - earlier.rowsRejected, bytesRead: bytesRead - earlier.bytesRead)
+    func adding(_ other: ImportCounts) -> ImportCounts {
+        ImportCounts(rowsRead: rowsRead + other.rowsRead, rowsImported: rowsImported + other.rowsImported,
+                     rowsRejected: rowsRejected + other.rowsRejected, bytesRead: bytesRead + other.bytesRead)
     }
 }

@@ -38,7 +38,7 @@ public final class ImportEngine {
         let spool = try RejectionSpool(directory: temporaryDirectory)
         let job = request.dryRun ? nil : try claimed ?? startJob(request, plan: plan, input: input, at: started)
         let run = JobRun(plan: plan, request: request, spool: spool, jobID: job?.id)
-        let execution = job != nil && request.chunks > 1 ? executeChunked : execute
+        let execution = job != nil && request.chunks ?? 1 > 1 ? executeChunked : execute
         let (status, failure) = execution(run, input, request, cancellation) { counts in
             progress(ImportProgress(counts: counts, bytesTotal: input.bytesTotal, seconds: now().timeIntervalSince(started)))
         }
@@ -49,12 +49,7 @@ public final class ImportEngine {
     }
 
     private func makePlan(_ request: ImportRequest, input: PreparedInput) throws -> ImportPlan {
-        let table = request.table ?? request.profile?.table ?? Identifier.tableName(forFile: request.input)
-        return try PlanBuilder(
-            file: request.input, headerLine: input.headerLine, sourceColumns: input.columns, sniffedTypes: input.sniffedTypes,
-            profile: request.profile, existing: try driver.existingColumns(of: table), table: table,
-            mode: request.effectiveMode, key: request.key, alter: request.alter, positional: input.positional
-        ).build()
+        try ImportPlanning.plan(request, input: input, existing: try driver.existingColumns(of: ImportPlanning.targetTable(request)))
     }
 
     private func failBeforeStart(_ job: Job, _ error: any Error) {
@@ -92,7 +87,7 @@ public final class ImportEngine {
             if request.dryRun {
                 opened.rollback()
             } else {
-                try opened.commit(widened: run.widened, finishing: .job(run.finish(.succeeded, now: now()), rejections: run.spool))
+                try opened.commit(widened: run.widened, finishing: run.finish(.succeeded, now: now()), rejections: run.spool)
             }
             return (.succeeded, nil)
         } catch {
@@ -102,14 +97,14 @@ public final class ImportEngine {
     }
 
     /// Marks the job failed or cancelled, with its rejected rows, after a rollback.
-    func recordFailure(_ error: any Error, of run: JobRun) -> (JobStatus, String?) {
+    func recordFailure(_ error: any Error, of run: JobRun, storeRejections: Bool = true) -> (JobStatus, String?) {
         let (status, failure) = error is CancellationError
             ? (JobStatus.cancelled, "cancelled; nothing was imported")
             : (JobStatus.failed, Self.describe(error))
         run.discardImported()
         if let finish = run.finish(status, failure: failure, now: now()) {
             // Best effort: the database that failed may refuse this too; the outcome still says why.
-            try? driver.jobs.jobErrorsInsertAll(jobID: finish.id, spool: run.spool)
+            if storeRejections { try? driver.jobs.jobErrorsInsertAll(jobID: finish.id, spool: run.spool) }
             _ = try? driver.jobs.jobFinish(finish)
         }
         return (status, failure)
@@ -128,8 +123,6 @@ final class JobRun {
     let jobID: Int64?
     private(set) var counts = ImportCounts()
     private(set) var widened: [ColumnType?]
-    /// Bytes read by the chunks before the one running: each chunk's source counts from its own start.
-    private var bytesBefore: Int64 = 0
 
     init(plan: ImportPlan, request: ImportRequest, spool: RejectionSpool, jobID: Int64?) {
         self.plan = plan
@@ -146,7 +139,7 @@ final class JobRun {
 
     func absorb(_ batch: MappedBatch, rejectedByDatabase: [Rejection]) throws {
         counts.rowsRead += batch.recordsRead
-        counts.bytesRead = bytesBefore + batch.bytesConsumed
+        counts.bytesRead = batch.bytesConsumed
         counts.rowsImported += batch.rowCount - rejectedByDatabase.count
         var rejections = batch.rejections + rejectedByDatabase
         if !rejectedByDatabase.isEmpty { rejections.sort { $0.line < $1.line } }
@@ -160,24 +153,26 @@ final class JobRun {
         }
     }
 
-    /// Bytes read outside the chunks (the header, by the planner).
-    func countBytesOutsideChunks(_ count: Int64) { counts.bytesRead += count }
-
-    /// A new chunk's source counts its bytes from zero again.
-    func startChunk() { bytesBefore = counts.bytesRead }
+    /// The counts of a chunked job, which its chunks kept.
+    func adopt(_ total: ImportCounts) { counts = total }
 
     /// After a rollback nothing landed, whatever was written before.
     func discardImported() { counts.rowsImported = 0 }
 
-    func checkRatio() throws {
-        guard let limit = budget.maxRatio, counts.rowsRead > 0 else { return }
-        if Double(counts.rowsRejected) / Double(counts.rowsRead) > limit {
-            throw ImportStop.errorRatio(rejected: counts.rowsRejected, read: counts.rowsRead, limit: limit)
-        }
-    }
+    func checkRatio() throws { try budget.checkRatio(counts) }
 
     func summary(status: JobStatus) -> String {
         "\(status.rawValue): \(counts.rowsRead) read, \(counts.rowsImported) imported, \(counts.rowsRejected) rejected into \(plan.table)"
+    }
+}
+
+extension ErrorBudget {
+    /// The ratio part of the budget, judged on a whole import's counts.
+    func checkRatio(_ counts: ImportCounts) throws {
+        guard let limit = maxRatio, counts.rowsRead > 0 else { return }
+        if Double(counts.rowsRejected) / Double(counts.rowsRead) > limit {
+            throw ImportStop.errorRatio(rejected: counts.rowsRejected, read: counts.rowsRead, limit: limit)
+        }
     }
 }
 

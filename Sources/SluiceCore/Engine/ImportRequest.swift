@@ -38,9 +38,10 @@ public struct ImportRequest: Sendable {
     public var workers: Int
     public var sampleBytes: Int
     public var emptyQuotedIsNull: Bool
-    /// Byte-range chunks to cut the input into (1: no chunks). Each chunk is
-    /// written to the job's stage and the stage is published at the end.
-    public var chunks: Int = 1
+    /// Chunks to cut the input into; each is written to the job's stage and
+    /// the stage is published when the last one succeeds. nil: one pass in
+    /// the foreground, and `ChunkPlanner.automaticCount` for a background job.
+    public var chunks: Int?
 
     public init(input: String, table: String? = nil, profile: Profile? = nil, format: InputFormat? = nil,
                 delimiter: UInt8? = nil, quote: UInt8? = nil, hasHeader: Bool? = nil, encoding: InputEncoding = .utf8,

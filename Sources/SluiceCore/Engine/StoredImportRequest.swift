@@ -62,7 +62,7 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
             encoding: InputEncoding(rawValue: encoding) ?? .utf8, mode: mode.flatMap(ImportMode.init(rawValue:)), key: key,
             maxErrors: maxErrors, maxErrorRatio: maxErrorRatio, alter: alter, workers: workers,
             sampleBytes: sampleBytes, emptyQuotedIsNull: emptyQuotedIsNull)
-        request.chunks = chunks ?? 1
+        request.chunks = chunks
         return request
     }
 }

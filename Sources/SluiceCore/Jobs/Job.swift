@@ -24,11 +24,18 @@ public struct Job: Sendable, Equatable, Codable {
     public var request: String?
     /// For a background job: where its input is kept in the blob store.
     public var storageKey: String?
+    /// 0–100: 0–10 while planning, `10 + 89 × chunks done / chunks` while
+    /// chunks run, 100 once published.
+    public var progress: Int
+    /// For a chunked job: what its planner saw (`PlanBasis` JSON), so that
+    /// every chunk's worker builds the same plan.
+    public var planBasis: String?
 
     public init(id: Int64, status: JobStatus, source: String, profile: String? = nil, table: String? = nil,
                 mode: ImportMode = .append, rowsRead: Int = 0, rowsImported: Int = 0, rowsRejected: Int = 0,
                 bytes: Int64 = 0, createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil,
-                summary: String? = nil, error: String? = nil, request: String? = nil, storageKey: String? = nil) {
+                summary: String? = nil, error: String? = nil, request: String? = nil, storageKey: String? = nil,
+                progress: Int = 0, planBasis: String? = nil) {
         self.id = id
         self.status = status
         self.source = source
@@ -46,6 +53,8 @@ public struct Job: Sendable, Equatable, Codable {
         self.error = error
         self.request = request
         self.storageKey = storageKey
+        self.progress = progress
+        self.planBasis = planBasis
     }
 }
 

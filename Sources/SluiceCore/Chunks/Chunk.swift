@@ -106,6 +106,8 @@ public protocol ChunkStore: Sendable {
     /// running → queued, lease dropped (a worker stopping on SIGTERM).
     func chunkRelease(id: Int64, owner: String) throws -> Bool
     func chunkList(jobID: Int64) throws -> [Chunk]
-    /// Every queued or running chunk of a job that ended → cancelled; returns how many.
-    @discardableResult func chunkCancelUnfinished(jobID: Int64, now: Date) throws -> Int
+    /// Running chunks whose lease expired go back to the queue, each with
+    /// one more rescue; returns how many. (A claim also takes over an
+    /// expired chunk directly; this makes the rescue visible without one.)
+    func chunkRescueExpired(now: Date) throws -> Int
 }

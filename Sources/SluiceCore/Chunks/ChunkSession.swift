@@ -1,0 +1,91 @@
+import Foundation
+
+/// Writes one chunk of a chunked job into the job's stage.
+///
+/// Several worker processes may share one database, so a chunk never holds
+/// the database for long: each call is one short transaction, and each
+/// transaction first checks that this worker still holds the chunk's lease
+/// and that the job is still running. When either is no longer true the
+/// call throws `ChunkStopped` and writes nothing.
+public protocol ChunkSession: AnyObject {
+    /// Creates the stage if this is the job's first chunk, and removes what
+    /// an earlier attempt at this chunk wrote (rows and errors), so that a
+    /// chunk taken over from a dead worker starts clean.
+    func begin(plan: ImportPlan) throws
+    /// Writes the batch's good rows to the stage. `tally` hears which rows
+    /// the database refused and answers with every rejection of the batch
+    /// and the chunk's counts so far; both are stored in the same
+    /// transaction. Returns the rows rejected so far by the whole job.
+    func write(_ batch: MappedBatch, tally: (_ refused: [Rejection]) throws -> ChunkTally) throws -> Int
+    /// Marks the chunk succeeded with its counts and widened types. When no
+    /// other chunk of the job is left unfinished, the same transaction also
+    /// publishes the stage into the target and ends the job as `publish`
+    /// says (it may throw, for example when the error ratio is exceeded,
+    /// and then nothing of this call happens). Returns true when it published.
+    func finish(counts: ImportCounts, widened: [ColumnType?], publish: (JobTotals) throws -> JobFinishParams) throws -> Bool
+}
+
+/// What one batch of a chunk adds to the record.
+public struct ChunkTally: Sendable {
+    public var rejections: [Rejection]
+    /// The chunk's counts including this batch.
+    public var counts: ImportCounts
+
+    public init(rejections: [Rejection], counts: ImportCounts) {
+        self.rejections = rejections
+        self.counts = counts
+    }
+}
+
+/// A chunked job's totals over all its chunks, when the last one finishes.
+public struct JobTotals: Sendable {
+    public var counts: ImportCounts
+    /// Per plan column, the widest type any chunk needed.
+    public var widened: [ColumnType?]
+
+    public init(counts: ImportCounts, widened: [ColumnType?]) {
+        self.counts = counts
+        self.widened = widened
+    }
+}
+
+/// Why a chunk stopped without finishing: not an error of the chunk's own.
+public enum ChunkStopped: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Another worker took the chunk over (this one's lease had expired).
+    case leaseLost(chunk: Int64)
+    /// The job ended meanwhile: cancelled, or failed in another chunk.
+    case jobEnded(job: Int64, status: JobStatus)
+
+    public var description: String {
+        switch self {
+        case .leaseLost(let chunk): "chunk \(chunk) was taken over by another worker after its lease expired"
+        case let .jobEnded(job, status): "job \(job) is \(status.rawValue); its chunks stop"
+        }
+    }
+}
+
+/// What a chunked job's planner saw, saved with the job so that every
+/// chunk's worker builds exactly the plan the planner built.
+public struct PlanBasis: Codable, Sendable, Equatable {
+    /// The target's columns when the job was planned; nil when it did not exist.
+    public var existing: [ExistingColumn]?
+    public var strategy: ChunkStrategy
+
+    public init(existing: [ExistingColumn]?, strategy: ChunkStrategy) {
+        self.existing = existing
+        self.strategy = strategy
+    }
+
+    public func json() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
+
+    public static func from(json: String) throws -> PlanBasis { try JSONDecoder().decode(PlanBasis.self, from: Data(json.utf8)) }
+}
+
+/// How a job's input was cut into chunks.
+public enum ChunkStrategy: String, Codable, Sendable {
+    /// Byte ranges of the stored file, cut at record starts.
+    case ranges
+    /// One chunk that reads the whole input with its own reader (JSON, or
+    /// a file whose bytes are not plain UTF-8).
+    case whole
+}

@@ -1,0 +1,154 @@
+import Foundation
+import GRDB
+import SluiceCore
+
+/// One chunk of a chunked job on SQLite, written into the job's stage in
+/// short `BEGIN IMMEDIATE` transactions: one to start, one per batch, one to
+/// finish (which publishes when it is the job's last chunk).
+///
+/// Each transaction first checks the lease and the job, so a worker that
+/// lost its chunk, or whose job was cancelled, writes nothing more. Stage
+/// rows take their input line as rowid: a chunk's rows are the lines of its
+/// range, and a worker taking the chunk over deletes them by that range.
+final class SQLiteChunkSession: ChunkSession {
+    private let queue: DatabaseQueue
+    private let path: String
+    private let chunk: Chunk
+    private let owner: String
+    private let stage: String
+    private var plan: ImportPlan?
+    private var writer: SQLiteRowWriter?
+
+    init(queue: DatabaseQueue, path: String, chunk: Chunk, owner: String) {
+        self.queue = queue
+        self.path = path
+        self.chunk = chunk
+        self.owner = owner
+        self.stage = SQLiteSchema.stageName(jobID: chunk.jobID)
+    }
+
+    /// One short write transaction that starts with the lease check.
+    private func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.inImmediateTransaction { db in
+                try checkLease(in: db)
+                return try body(db)
+            }
+        } catch let stopped as ChunkStopped {
+            throw stopped
+        } catch {
+            throw SQLiteDriverError(path: path, error)
+        }
+    }
+
+    private func checkLease(in db: Database) throws {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT c.status AS chunk_status, c.lease_owner, j.status AS job_status
+            FROM sluice_chunks c JOIN sluice_jobs j ON j.id = c.job_id WHERE c.id = ?
+            """, arguments: [chunk.id])
+        let jobStatus = row.flatMap { JobStatus(rawValue: $0["job_status"]) } ?? .cancelled
+        guard jobStatus == .running else { throw ChunkStopped.jobEnded(job: chunk.jobID, status: jobStatus) }
+        guard let row, row["chunk_status"] == JobStatus.running.rawValue, row["lease_owner"] == owner else {
+            throw ChunkStopped.leaseLost(chunk: chunk.id)
+        }
+    }
+
+    /// The lines this chunk covers, as `first ..< end` (end nil: to the end
+    /// of the input); nil for a whole-input chunk, which owns every stage row.
+    private func lines(in db: Database) throws -> (first: Int, end: Int?)? {
+        guard let range = chunk.range else { return nil }
+        let next = try Int.fetchOne(db, sql: """
+            SELECT MIN(first_line) FROM sluice_chunks WHERE job_id = ? AND chunk_index > ?
+            """, arguments: [chunk.jobID, chunk.index])
+        return (range.firstLine, next)
+    }
+
+    func begin(plan: ImportPlan) throws {
+        let names = plan.columns.map(\.name)
+        guard let rowID = SQLiteSchema.rowIDName(avoiding: names) else {
+            throw SQLiteDriverError(path: path, message: "cannot stage chunks of a table with columns named rowid, _rowid_ and oid; import it without --chunks")
+        }
+        try transaction { db in
+            if try !db.tableExists(stage) {
+                try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.columns.map { ($0.name, $0.type) }, uniqueKey: []))
+            }
+            // What an earlier attempt at this chunk left behind.
+            if let lines = try lines(in: db) {
+                let end = lines.end ?? Int.max
+                try db.execute(sql: "DELETE FROM \(SQLiteTypes.quote(stage)) WHERE \(rowID) >= ? AND \(rowID) < ?",
+                               arguments: [lines.first, end])
+                try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ? AND line >= ? AND line < ?",
+                               arguments: [chunk.jobID, lines.first, end])
+            } else {
+                try db.execute(sql: "DELETE FROM \(SQLiteTypes.quote(stage))")
+                try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [chunk.jobID])
+            }
+            writer = try SQLiteRowWriter(table: stage, columns: names, upsertKey: [],
+                                         rowIDColumn: chunk.range == nil ? nil : rowID, in: db)
+        }
+        self.plan = plan
+    }
+
+    func write(_ batch: MappedBatch, tally: ([Rejection]) throws -> ChunkTally) throws -> Int {
+        guard let writer else { preconditionFailure("write before begin") }
+        return try transaction { db in
+            let result = try tally(try writer.write(batch, in: db))
+            try SQLiteJobStore.insertErrors(jobID: chunk.jobID, rejections: result.rejections, in: db)
+            try db.execute(sql: "UPDATE sluice_chunks SET rows_read = ?, rows_imported = ?, rows_rejected = ? WHERE id = ?",
+                           arguments: [result.counts.rowsRead, result.counts.rowsImported, result.counts.rowsRejected, chunk.id])
+            return try Int.fetchOne(db, sql: "SELECT SUM(rows_rejected) FROM sluice_chunks WHERE job_id = ?", arguments: [chunk.jobID]) ?? 0
+        }
+    }
+
+    func finish(counts: ImportCounts, widened: [ColumnType?], publish: (JobTotals) throws -> JobFinishParams) throws -> Bool {
+        guard let plan else { preconditionFailure("finish before begin") }
+        writer = nil
+        return try transaction { db in
+            try db.execute(sql: """
+                UPDATE sluice_chunks
+                SET status = 'succeeded', rows_read = ?, rows_imported = ?, rows_rejected = ?, widened = ?,
+                    lease_expires_ms = NULL, finished_at = ?
+                WHERE id = ?
+                """, arguments: [counts.rowsRead, counts.rowsImported, counts.rowsRejected,
+                                 try SQLiteWidened.json(widened), Date(), chunk.id])
+            let tally = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS total, SUM(status = 'succeeded') AS done,
+                       SUM(rows_read) AS read, SUM(rows_imported) AS imported, SUM(rows_rejected) AS rejected
+                FROM sluice_chunks WHERE job_id = ?
+                """, arguments: [chunk.jobID])!
+            let total: Int = tally["total"], done: Int = tally["done"]
+            guard done == total else {
+                try db.execute(sql: "UPDATE sluice_jobs SET progress = ? WHERE id = ?",
+                               arguments: [10 + 89 * done / max(1, total), chunk.jobID])
+                return false
+            }
+            let allWidened = try String?.fetchAll(db, sql: "SELECT widened FROM sluice_chunks WHERE job_id = ?", arguments: [chunk.jobID])
+            let totals = JobTotals(
+                counts: ImportCounts(rowsRead: tally["read"], rowsImported: tally["imported"], rowsRejected: tally["rejected"]),
+                widened: try SQLiteWidened.merge(allWidened, columns: plan.columns.count))
+            let end = try publish(totals)
+            try SQLitePublisher.publish(plan, jobID: chunk.jobID, widened: totals.widened, in: db)
+            guard try SQLiteJobStore.finish(end, in: db) else { throw ChunkStopped.jobEnded(job: chunk.jobID, status: .cancelled) }
+            return true
+        }
+    }
+}
+
+/// A chunk's widened column types as stored in `sluice_chunks.widened`.
+enum SQLiteWidened {
+    static func json(_ widened: [ColumnType?]) throws -> String? {
+        widened.contains { $0 != nil } ? String(decoding: try JSONEncoder().encode(widened), as: UTF8.self) : nil
+    }
+
+    /// The widest type per column over every chunk's findings.
+    static func merge(_ stored: [String?], columns: Int) throws -> [ColumnType?] {
+        var merged = [ColumnType?](repeating: nil, count: columns)
+        for text in stored.compactMap({ $0 }) {
+            let widened = try JSONDecoder().decode([ColumnType?].self, from: Data(text.utf8))
+            for (index, type) in widened.enumerated() where index < columns {
+                if let type { merged[index] = merged[index].map { $0.widened(with: type) } ?? type }
+            }
+        }
+        return merged
+    }
+}

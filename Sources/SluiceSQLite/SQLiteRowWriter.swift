@@ -1,0 +1,121 @@
+import GRDB
+import GRDBSQLite
+import SluiceCore
+
+/// Inserts mapped rows into one table through prepared statements, binding
+/// values straight with `sqlite3_bind_*` (about twice as fast as GRDB's
+/// argument arrays), many rows per statement.
+///
+/// A group that violates a constraint undoes only itself; its rows are then
+/// inserted one by one, and each refused row becomes a rejection. With
+/// `explicitRowID`, each row's rowid is its record's line in the input, so
+/// that the rows of a chunk can be found (and removed) by their lines.
+struct SQLiteRowWriter {
+    private let insert: Statement
+    /// The same INSERT for `rowsPerStatement` rows at once: one statement
+    /// step per many rows is markedly cheaper than one per row.
+    private let insertMany: Statement
+    private let rowsPerStatement: Int
+    private let rowIDColumn: String?
+
+    init(table: String, columns: [String], upsertKey: [String], rowIDColumn: String? = nil, in db: Database) throws {
+        let names = (rowIDColumn.map { [$0] } ?? []) + columns
+        self.rowIDColumn = rowIDColumn
+        rowsPerStatement = max(1, min(64, 32_000 / max(1, names.count)))
+        insert = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey))
+        insertMany = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey, rows: rowsPerStatement))
+    }
+
+    /// Writes the batch's good rows; returns the rows the database refused.
+    func write(_ batch: MappedBatch, in db: Database) throws -> [Rejection] {
+        var refused: [Rejection] = []
+        try batch.values.withUnsafeBufferPointer { values in
+            var row = 0
+            while row < batch.rowCount {
+                let many = batch.rowCount - row >= rowsPerStatement
+                let count = many ? rowsPerStatement : 1
+                let statement = (many ? insertMany : insert).sqliteStatement
+                for offset in 0..<count { bind(row + offset, of: batch, values: values, to: statement, group: offset) }
+                let code = sqlite3_step(statement)
+                sqlite3_reset(statement)
+                if code == SQLITE_DONE {
+                    row += count
+                } else if code & 0xFF == SQLITE_CONSTRAINT && many {
+                    // The statement undid itself; find the refused rows one at a time.
+                    for single in row..<(row + count) {
+                        if let rejection = try insertOne(single, of: batch, values: values, db: db) { refused.append(rejection) }
+                    }
+                    row += count
+                } else {
+                    if let rejection = try Self.refusal(code, row: row, of: batch, db: db) { refused.append(rejection) }
+                    row += 1
+                }
+            }
+        }
+        return refused
+    }
+
+    /// Binds good row `row` as the `group`-th row of a statement's placeholders.
+    @inline(__always)
+    private func bind(_ row: Int, of batch: MappedBatch, values: UnsafeBufferPointer<Value>, to statement: OpaquePointer, group: Int) {
+        let width = batch.columnCount + (rowIDColumn == nil ? 0 : 1)
+        var index = Int32(group * width + 1)
+        if rowIDColumn != nil {
+            sqlite3_bind_int64(statement, index, Int64(batch.source.records[Int(batch.recordIndexes[row])].line))
+            index += 1
+        }
+        for column in 0..<batch.columnCount {
+            SQLiteBinder.bind(values[row * batch.columnCount + column], to: statement, at: index + Int32(column))
+        }
+    }
+
+    /// Inserts one row; a constraint violation becomes its rejection.
+    private func insertOne(_ row: Int, of batch: MappedBatch, values: UnsafeBufferPointer<Value>, db: Database) throws -> Rejection? {
+        let statement = insert.sqliteStatement
+        bind(row, of: batch, values: values, to: statement, group: 0)
+        let code = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        return code == SQLITE_DONE ? nil : try Self.refusal(code, row: row, of: batch, db: db)
+    }
+
+    /// A row the database refused as a rejection; any other failure throws.
+    private static func refusal(_ code: Int32, row: Int, of batch: MappedBatch, db: Database) throws -> Rejection? {
+        let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+        guard code & 0xFF == SQLITE_CONSTRAINT else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)
+        }
+        return batch.rejection(ofRow: row, error: RowError(kind: .constraint, message: message))
+    }
+}
+
+/// Binds Sluice values onto an SQLite statement without going through GRDB.
+enum SQLiteBinder {
+    /// Tells SQLite to copy the text.
+    private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+    /// Tells SQLite the text stays put until the statement is reset.
+    private static let staticText = unsafeBitCast(0, to: sqlite3_destructor_type.self)
+
+    @inline(__always)
+    static func bind(_ value: borrowing Value, to statement: OpaquePointer, at index: Int32) {
+        switch value {
+        case .null: sqlite3_bind_null(statement, index)
+        case .integer(let number): sqlite3_bind_int64(statement, index, number)
+        case .real(let number): sqlite3_bind_double(statement, index, number)
+        case .text(let text):
+            // A string longer than 15 bytes lives in its own heap buffer, kept
+            // alive by the batch until after the step: SQLite may read it in
+            // place. Shorter ones are stored inline, so SQLite copies them.
+            let bound = text.utf8.withContiguousStorageIfAvailable { bytes in
+                sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                                  Int32(bytes.count), bytes.count > 15 ? staticText : transient)
+            }
+            if bound == nil {
+                var copy = text
+                copy.withUTF8 { bytes in
+                    _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(bytes.baseAddress)?.assumingMemoryBound(to: CChar.self),
+                                          Int32(bytes.count), transient)
+                }
+            }
+        }
+    }
+}
