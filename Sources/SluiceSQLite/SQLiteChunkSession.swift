@@ -31,6 +31,8 @@ final class SQLiteChunkSession: ChunkSession {
     private func transaction<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try queue.inImmediateTransaction { db in
+                // Other processes change the schema (the stage, the target) between our transactions.
+                db.clearSchemaCache()
                 try checkLease(in: db)
                 return try body(db)
             }

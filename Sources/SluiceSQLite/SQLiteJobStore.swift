@@ -123,6 +123,7 @@ final class SQLiteJobStore: JobStore {
                 return true
             }
             // Succeeded chunks keep their rows in the stage, unless the stage is gone.
+            db.clearSchemaCache()
             let stageExists = try db.tableExists(SQLiteSchema.stageName(jobID: id))
             let stageKept = status == JobStatus.failed.rawValue && stageExists
             let rerun = stageKept ? "status <> 'succeeded'" : "1"

@@ -1,0 +1,169 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// Worker processes sharing one SQLite file, killed, stopped and cancelled
+/// mid-chunk. Every wait polls the database (or the worker's log) with a
+/// deadline; nothing sleeps a fixed time.
+@Suite("sluice worker processes")
+struct WorkerProcessTests {
+    /// `rows` plans-like records; every 7th note spans two lines, every 97th row breaks the rule in the profile.
+    static func plans(rows: Int) -> String {
+        var text = "node_id,start,stop,invoice_amount,note\n"
+        text.reserveCapacity(rows * 60)
+        for id in 1...rows {
+            let start = 1_700_000_000 + id * 60
+            let note = id % 7 == 0 ? "\"two\nlines, \"\"q\"\" \(id)\"" : "n\(id)"
+            text += "\(id),\(start),\(id % 97 == 0 ? start - 5 : start + 3600),\(id % 100).25,\(note)\n"
+        }
+        return text
+    }
+
+    static let profile = """
+        columns:
+          node_id: {type: integer, required: true}
+          start: {type: integer, required: true}
+          stop: {type: integer, required: true}
+          invoice_amount: {type: decimal}
+          note: {type: text}
+        rules:
+          - name: order
+            expr: "stop > start"
+        """
+
+    /// The same numbers for two tables that hold the same rows.
+    func checksum(_ cli: CLI, _ table: String) throws -> String {
+        try cli.sql("""
+            SELECT count(*), count(DISTINCT node_id), sum(node_id), sum(start), total(invoice_amount), sum(length(note)),
+                   sum((node_id * 7919 + start) % 1000003), sum(length(note) * node_id % 997)
+            FROM "\(table)"
+            """)
+    }
+
+    /// A file, its one-process import as `whole`, and the same file queued as job 2 with `chunks` chunks into `chunked`.
+    func prepare(_ cli: CLI, rows: Int = 200_000, chunks: Int = 8) throws {
+        let file = try cli.write("plans.csv", Self.plans(rows: rows))
+        let profile = try cli.write("plans.yaml", Self.profile)
+        let whole = try cli.run("import", file, "--profile", profile, "--table", "whole", "-q")
+        #expect(whole.status == 3, "\(whole.stderr)")
+        let queued = try cli.run("import", file, "--profile", profile, "--table", "chunked", "--background", "--chunks", String(chunks))
+        #expect(queued.status == 0, "\(queued.stderr)")
+    }
+
+    /// Polls `query` until it prints `expected`, for at most `seconds`.
+    @discardableResult
+    func waitFor(_ cli: CLI, _ query: String, toBe expected: (String) -> Bool, seconds: TimeInterval = 120) throws -> String {
+        let deadline = Date().addingTimeInterval(seconds)
+        var last = ""
+        while Date() < deadline {
+            last = (try? cli.sql(query)) ?? ""
+            if expected(last) { return last }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        Issue.record("waited \(seconds) s for \(query); last saw \(last)")
+        return last
+    }
+
+    /// Waits until some chunk of job 2 is running and has written rows; returns its id.
+    func chunkInFlight(_ cli: CLI) throws -> String {
+        try waitFor(cli, "SELECT id FROM sluice_chunks WHERE job_id = 2 AND status = 'running' AND rows_read > 0 LIMIT 1") { !$0.isEmpty }
+    }
+
+    func stop(_ worker: Process, signal: Int32 = SIGTERM) -> Int32 {
+        kill(worker.processIdentifier, signal)
+        worker.waitUntilExit()
+        return worker.terminationStatus
+    }
+
+    @Test("two worker processes share 8 chunks of 200,000 rows: the same table as one process, both did work")
+    func twoProcesses() throws {
+        let cli = try CLI()
+        try prepare(cli)
+        let workers = try (0..<2).map { _ in try cli.start(["worker", "--poll", "0.05"]).0 }
+        try waitFor(cli, "SELECT status FROM sluice_jobs WHERE id = 2") { $0 == "succeeded" || $0 == "failed" }
+        #expect(workers.map { stop($0) } == [0, 0])
+        #expect(try cli.sql("SELECT status, progress, rows_read, rows_rejected FROM sluice_jobs WHERE id = 2")
+                == "succeeded|100|200000|\(200_000 / 97)")
+        #expect(try checksum(cli, "chunked") == checksum(cli, "whole"))
+        #expect(try cli.sql("SELECT count(DISTINCT lease_owner) FROM sluice_chunks WHERE job_id = 2") == "2")
+        #expect(try cli.sql("SELECT group_concat(line) FROM sluice_job_errors WHERE job_id = 2 ORDER BY line")
+                == cli.sql("SELECT group_concat(line) FROM sluice_job_errors WHERE job_id = 1 ORDER BY line"))
+        #expect(try cli.sql("SELECT count(*) FROM sqlite_master WHERE name LIKE 'sluice_stage_%'") == "0")
+    }
+
+    @Test("a worker killed with SIGKILL mid-chunk: another takes the chunk over after its lease expires; exact result, rescue count 1")
+    func killedWorker() throws {
+        let cli = try CLI()
+        try prepare(cli)
+        let lease = ["--lease", "1.5", "--heartbeat", "0.25", "--poll", "0.05"]
+        let doomed = try cli.start(["worker"] + lease).0
+        let chunk = try chunkInFlight(cli)
+        #expect(stop(doomed, signal: SIGKILL) == SIGKILL)
+        let rescuer = try cli.start(["worker"] + lease).0
+        try waitFor(cli, "SELECT status FROM sluice_jobs WHERE id = 2") { $0 == "succeeded" || $0 == "failed" }
+        #expect(stop(rescuer) == 0)
+        #expect(try cli.sql("SELECT status FROM sluice_jobs WHERE id = 2") == "succeeded")
+        #expect(try checksum(cli, "chunked") == checksum(cli, "whole"))
+        #expect(try cli.sql("SELECT rescue_count, attempts FROM sluice_chunks WHERE id = \(chunk)") == "1|2")
+        #expect(try cli.sql("SELECT sum(rescue_count) FROM sluice_chunks WHERE job_id = 2") == "1")
+        let show = try cli.run("jobs", "show", "2")
+        #expect(show.stdout.contains("progress:  100%, chunk 8 of 8 done, 1 rescued"))
+    }
+
+    @Test("SIGTERM: the worker hands its chunk back and exits 0; another worker finishes the job")
+    func politeStop() throws {
+        let cli = try CLI()
+        try prepare(cli, chunks: 4)
+        let (worker, out, _) = try cli.start(["worker", "--poll", "0.05"])
+        let chunk = try chunkInFlight(cli)
+        #expect(stop(worker) == 0)
+        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("handed back to the queue"), "\(log)")
+        #expect(try cli.sql("SELECT status, lease_owner IS NULL, rescue_count FROM sluice_chunks WHERE id = \(chunk)") == "queued|1|0")
+        let finish = try cli.run("worker", "--once")
+        #expect(finish.status == 0, "\(finish.stderr)")
+        #expect(try cli.sql("SELECT status FROM sluice_jobs WHERE id = 2") == "succeeded")
+        #expect(try checksum(cli, "chunked") == checksum(cli, "whole"))
+    }
+
+    @Test("jobs cancel mid-run: the running chunk stops within 2 s, the stage is dropped, the target is untouched")
+    func cancelMidRun() throws {
+        let cli = try CLI()
+        let file = try cli.write("plans.csv", Self.plans(rows: 200_000))
+        #expect(try cli.run("import", try cli.write("seed.csv", "node_id,start,stop,invoice_amount,note\n1,2,3,4.5,seed\n"),
+                            "--table", "t", "-q").status == 0)
+        // Two long chunks, so that the cancel surely lands while one is being written.
+        #expect(try cli.run("import", file, "--table", "t", "--background", "--chunks", "2").status == 0)
+        let (worker, out, _) = try cli.start(["worker", "--poll", "0.05"])
+        let log = LogCollector(out)
+        _ = try chunkInFlight(cli)
+        let cancelled = Date()
+        let cancel = try cli.run("jobs", "cancel", "2")
+        #expect(cancel.status == 0 && cancel.stdout == "job 2 cancelled\n", "\(cancel.stderr)")
+        while !log.text.contains("stopped: job 2 is cancelled") && Date().timeIntervalSince(cancelled) < 10 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let seconds = Date().timeIntervalSince(cancelled)
+        print("the running chunk stopped \(String(format: "%.3f", seconds)) s after jobs cancel returned")
+        #expect(seconds < 2, "\(log.text)")
+        #expect(stop(worker) == 0)
+        #expect(try cli.sql("SELECT status, progress < 100 FROM sluice_jobs WHERE id = 2") == "cancelled|1")
+        #expect(try cli.sql("SELECT count(*) FROM sluice_chunks WHERE job_id = 2 AND status IN ('queued', 'running')") == "0")
+        #expect(try cli.sql("SELECT count(*) FROM sqlite_master WHERE name = 'sluice_stage_2'") == "0")
+        #expect(try cli.sql("SELECT node_id, note FROM t") == "1|seed")
+    }
+}
+
+/// Collects what a running process writes, as it writes it.
+final class LogCollector: Sendable {
+    private let collected = Mutex("")
+
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            self.collected.withLock { $0 += text }
+        }
+    }
+
+    var text: String { collected.withLock { $0 } }
+}
