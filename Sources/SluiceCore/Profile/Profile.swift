@@ -10,6 +10,9 @@ public struct Profile: Sendable {
     public var key: [String]
     public var mode: ImportMode?
     public var errors: ErrorBudget
+    /// One row per group instead of one per record, when set; its `by` is
+    /// also the partition key of a chunked import.
+    public var aggregate: AggregateSpec?
     /// The file the profile was read from, for messages.
     public var source: String?
     /// The YAML it was read from, so that a background job can carry it to
@@ -17,13 +20,14 @@ public struct Profile: Sendable {
     public var text: String?
 
     public init(table: String? = nil, columns: [ColumnSpec] = [], rules: [RuleSpec] = [], key: [String] = [],
-                mode: ImportMode? = nil, errors: ErrorBudget = ErrorBudget(), source: String? = nil) {
+                mode: ImportMode? = nil, errors: ErrorBudget = ErrorBudget(), aggregate: AggregateSpec? = nil, source: String? = nil) {
         self.table = table
         self.columns = columns
         self.rules = rules
         self.key = key
         self.mode = mode
         self.errors = errors
+        self.aggregate = aggregate
         self.source = source
     }
 }

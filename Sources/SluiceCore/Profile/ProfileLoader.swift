@@ -56,7 +56,7 @@ public enum ProfileLoader {
 struct ProfileReader {
     let file: String
 
-    static let topLevelKeys = ["table", "columns", "rules", "key", "mode", "errors"]
+    static let topLevelKeys = ["table", "columns", "rules", "key", "mode", "errors", "aggregate"]
     static let columnKeys = ["type", "required", "min", "max", "pattern", "regex", "in", "default", "aliases"]
 
     func error(_ node: Node?, _ message: String) -> ProfileError {
@@ -86,6 +86,7 @@ struct ProfileReader {
         }
         if let errors = top["errors"] { profile.errors = try budget(errors) }
         if let rules = top["rules"] { profile.rules = try RuleReader(reader: self).rules(rules, columns: profile.columns) }
+        if let aggregate = top["aggregate"] { profile.aggregate = try AggregateReader(reader: self).aggregate(aggregate, columns: profile.columns) }
         return profile
     }
 

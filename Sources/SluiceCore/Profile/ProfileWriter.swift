@@ -25,6 +25,14 @@ public enum ProfileWriter {
         if let max = profile.errors.maxErrors { budget.append("max: \(max)") }
         if let ratio = profile.errors.maxRatio { budget.append("ratio: \(ratio)") }
         if !budget.isEmpty { lines.append("errors: {\(budget.joined(separator: ", "))}") }
+        if let aggregate = profile.aggregate {
+            lines.append("aggregate:")
+            lines.append("  by: [\(aggregate.by.map(scalar).joined(separator: ", "))]")
+            if !aggregate.columns.isEmpty {
+                lines.append("  columns:")
+                for column in aggregate.columns { lines.append("    \(scalar(column.name)): \(scalar(column.function.description))") }
+            }
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
