@@ -129,14 +129,15 @@ struct WorkerProcessTests {
     @Test("jobs cancel mid-run: the running chunk stops within 2 s, the stage is dropped, the target is untouched")
     func cancelMidRun() throws {
         let cli = try CLI()
-        let file = try cli.write("plans.csv", Self.plans(rows: 200_000))
+        let file = try cli.write("plans.csv", Self.plans(rows: 300_000))
         #expect(try cli.run("import", try cli.write("seed.csv", "node_id,start,stop,invoice_amount,note\n1,2,3,4.5,seed\n"),
                             "--table", "t", "-q").status == 0)
         // One long chunk, so that the cancel surely lands while it is being written, even on a loaded machine.
         #expect(try cli.run("import", file, "--table", "t", "--background", "--chunks", "1").status == 0)
         let (worker, out, _) = try cli.start(["worker", "--poll", "0.05"])
         let log = LogCollector(out)
-        _ = try chunkInFlight(cli)
+        // Early in the chunk, so that the cancel lands while it is being written even on a loaded machine.
+        try waitFor(cli, "SELECT count(*) FROM sluice_chunks WHERE job_id = 2 AND status = 'running' AND rows_read BETWEEN 1 AND 60000") { $0 == "1" }
         let cancelled = Date()
         let cancel = try cli.run("jobs", "cancel", "2")
         #expect(cancel.status == 0 && cancel.stdout == "job 2 cancelled\n", "\(cancel.stderr)")
