@@ -66,16 +66,21 @@ final class SQLiteChunkSession: ChunkSession {
     }
 
     func begin(plan: ImportPlan) throws {
-        let names = plan.columns.map(\.name)
+        let names = plan.targetColumns.map(\.name)
         guard let rowID = SQLiteSchema.rowIDName(avoiding: names) else {
             throw SQLiteDriverError(path: path, message: "cannot stage chunks of a table with columns named rowid, _rowid_ and oid; import it without --chunks")
         }
+        let aggregates = plan.aggregation != nil
         try transaction { db in
             if try !db.tableExists(stage) {
-                try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.columns.map { ($0.name, $0.type) }, uniqueKey: []))
+                try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.targetColumns.map { ($0.name, $0.type) }, uniqueKey: []))
             }
-            // What an earlier attempt at this chunk left behind.
-            if let lines = try lines(in: db) {
+            // What an earlier attempt at this chunk left behind. An
+            // aggregating chunk writes only in its finish transaction, so
+            // an attempt that did not finish left nothing.
+            if aggregates {
+                // Nothing to remove.
+            } else if let lines = try lines(in: db) {
                 let end = lines.end ?? Int.max
                 try db.execute(sql: "DELETE FROM \(SQLiteTypes.quote(stage)) WHERE \(rowID) >= ? AND \(rowID) < ?",
                                arguments: [lines.first, end])
@@ -85,8 +90,9 @@ final class SQLiteChunkSession: ChunkSession {
                 try db.execute(sql: "DELETE FROM \(SQLiteTypes.quote(stage))")
                 try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [chunk.jobID])
             }
+            // Rows keep their line (a group its first line) as rowid, so the publish keeps the file's order.
             writer = try SQLiteRowWriter(table: stage, columns: names, upsertKey: [],
-                                         rowIDColumn: chunk.range == nil ? nil : rowID, in: db)
+                                         rowIDColumn: chunk.range == nil && !aggregates ? nil : rowID, in: db)
         }
         self.plan = plan
     }
@@ -96,16 +102,31 @@ final class SQLiteChunkSession: ChunkSession {
         return try transaction { db in
             let result = try tally(try writer.write(batch, in: db))
             try SQLiteJobStore.insertErrors(jobID: chunk.jobID, rejections: result.rejections, in: db)
-            try db.execute(sql: "UPDATE sluice_chunks SET rows_read = ?, rows_imported = ?, rows_rejected = ? WHERE id = ?",
-                           arguments: [result.counts.rowsRead, result.counts.rowsImported, result.counts.rowsRejected, chunk.id])
-            return try Int.fetchOne(db, sql: "SELECT SUM(rows_rejected) FROM sluice_chunks WHERE job_id = ?", arguments: [chunk.jobID]) ?? 0
+            return try record(result.counts, in: db)
         }
     }
 
-    func finish(counts: ImportCounts, widened: [ColumnType?], publish: (JobTotals) throws -> JobFinishParams) throws -> Bool {
-        guard let plan else { preconditionFailure("finish before begin") }
-        writer = nil
+    func note(counts: ImportCounts) throws -> Int {
+        try transaction { db in try record(counts, in: db) }
+    }
+
+    /// Stores the chunk's counts so far; returns the job's rejected rows so far.
+    private func record(_ counts: ImportCounts, in db: Database) throws -> Int {
+        try db.execute(sql: "UPDATE sluice_chunks SET rows_read = ?, rows_imported = ?, rows_rejected = ? WHERE id = ?",
+                       arguments: [counts.rowsRead, counts.rowsImported, counts.rowsRejected, chunk.id])
+        return try Int.fetchOne(db, sql: "SELECT SUM(rows_rejected) FROM sluice_chunks WHERE job_id = ?", arguments: [chunk.jobID]) ?? 0
+    }
+
+    func finish(counts: ImportCounts, widened: [ColumnType?], groups: ChunkGroups?,
+                publish: (JobTotals) throws -> JobFinishParams) throws -> Bool {
+        guard let plan, let writer else { preconditionFailure("finish before begin") }
+        self.writer = nil
         return try transaction { db in
+            if let groups {
+                try groups.rejections.forEachChunk { try SQLiteJobStore.insertErrors(jobID: chunk.jobID, rejections: $0, in: db) }
+                // The stage has no constraints, so nothing is refused here.
+                _ = try writer.write(groups.rows, in: db)
+            }
             try db.execute(sql: """
                 UPDATE sluice_chunks
                 SET status = 'succeeded', rows_read = ?, rows_imported = ?, rows_rejected = ?, widened = ?,

@@ -26,7 +26,7 @@ final class SQLiteImportSession: ImportSession {
             open = true
             self.plan = plan
             try SQLiteSchema.prepareTarget(plan, in: db)
-            writer = try SQLiteRowWriter(table: plan.table, columns: plan.columns.map(\.name),
+            writer = try SQLiteRowWriter(table: plan.table, columns: plan.targetColumns.map(\.name),
                                          upsertKey: plan.mode == .upsert ? plan.key : [], in: db)
         }
     }
@@ -36,11 +36,16 @@ final class SQLiteImportSession: ImportSession {
         return try inDatabase { db in try writer.write(batch, in: db) }
     }
 
+    func write(groups: GroupedRows) throws -> [Rejection] {
+        guard let writer else { preconditionFailure("write before begin") }
+        return try inDatabase { db in try writer.write(groups, in: db) }
+    }
+
     func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws {
         guard let plan else { preconditionFailure("commit before begin") }
         try inDatabase { db in
             writer = nil
-            if plan.createsTable, widened.contains(where: { $0 != nil }) {
+            if plan.createsTable, plan.targetWidened(widened).contains(where: { $0 != nil }) {
                 try SQLiteSchema.rebuild(plan.table, columns: SQLiteSchema.columns(of: plan, widened: widened),
                                          uniqueKey: plan.mode == .upsert ? plan.key : [], in: db)
             }

@@ -14,16 +14,16 @@ enum SQLitePublisher {
     static func publish(_ plan: ImportPlan, jobID: Int64, widened: [ColumnType?], in db: Database) throws {
         let stage = SQLiteSchema.stageName(jobID: jobID)
         let key = plan.mode == .upsert ? plan.key : []
-        let names = plan.columns.map(\.name)
+        let names = plan.targetColumns.map(\.name)
         if try !db.tableExists(stage) {
-            try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.columns.map { ($0.name, $0.type) }, uniqueKey: []))
+            try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.targetColumns.map { ($0.name, $0.type) }, uniqueKey: []))
         }
         var target = plan
         if plan.createsTable {
             if try db.tableExists(plan.table) {
                 throw SQLiteDriverError(path: db.description, message: "table '\(plan.table)' was created by another import while job \(jobID) ran; nothing was imported (retry the job to import into it)")
             }
-            if key.isEmpty && !widened.contains(where: { $0 != nil }) {
+            if key.isEmpty && !plan.targetWidened(widened).contains(where: { $0 != nil }) {
                 try db.execute(sql: "ALTER TABLE \(SQLiteTypes.quote(stage)) RENAME TO \(SQLiteTypes.quote(plan.table))")
                 return
             }

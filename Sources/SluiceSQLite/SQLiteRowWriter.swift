@@ -26,8 +26,9 @@ struct SQLiteRowWriter {
         insertMany = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey, rows: rowsPerStatement))
     }
 
-    /// Writes the batch's good rows; returns the rows the database refused.
-    func write(_ batch: MappedBatch, in db: Database) throws -> [Rejection] {
+    /// Writes the rows (a batch's good rows, or groups); returns the rows
+    /// the database refused.
+    func write<Rows: WritableRows>(_ batch: Rows, in db: Database) throws -> [Rejection] {
         var refused: [Rejection] = []
         try batch.values.withUnsafeBufferPointer { values in
             var row = 0
@@ -57,11 +58,11 @@ struct SQLiteRowWriter {
 
     /// Binds good row `row` as the `group`-th row of a statement's placeholders.
     @inline(__always)
-    private func bind(_ row: Int, of batch: MappedBatch, values: UnsafeBufferPointer<Value>, to statement: OpaquePointer, group: Int) {
+    private func bind<Rows: WritableRows>(_ row: Int, of batch: Rows, values: UnsafeBufferPointer<Value>, to statement: OpaquePointer, group: Int) {
         let width = batch.columnCount + (rowIDColumn == nil ? 0 : 1)
         var index = Int32(group * width + 1)
         if rowIDColumn != nil {
-            sqlite3_bind_int64(statement, index, Int64(batch.source.records[Int(batch.recordIndexes[row])].line))
+            sqlite3_bind_int64(statement, index, Int64(batch.line(ofRow: row)))
             index += 1
         }
         for column in 0..<batch.columnCount {
@@ -70,7 +71,7 @@ struct SQLiteRowWriter {
     }
 
     /// Inserts one row; a constraint violation becomes its rejection.
-    private func insertOne(_ row: Int, of batch: MappedBatch, values: UnsafeBufferPointer<Value>, db: Database) throws -> Rejection? {
+    private func insertOne<Rows: WritableRows>(_ row: Int, of batch: Rows, values: UnsafeBufferPointer<Value>, db: Database) throws -> Rejection? {
         let statement = insert.sqliteStatement
         bind(row, of: batch, values: values, to: statement, group: 0)
         let code = sqlite3_step(statement)
@@ -79,7 +80,7 @@ struct SQLiteRowWriter {
     }
 
     /// A row the database refused as a rejection; any other failure throws.
-    private static func refusal(_ code: Int32, row: Int, of batch: MappedBatch, db: Database) throws -> Rejection? {
+    private static func refusal<Rows: WritableRows>(_ code: Int32, row: Int, of batch: Rows, db: Database) throws -> Rejection? {
         let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
         guard code & 0xFF == SQLITE_CONSTRAINT else {
             throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message)

@@ -44,11 +44,11 @@ enum SQLiteSchema {
     static func prepareTarget(_ plan: ImportPlan, in db: Database) throws {
         let table = SQLiteTypes.quote(plan.table)
         if plan.createsTable {
-            try db.execute(sql: createTable(plan.table, columns: plan.columns.map { ($0.name, $0.type) },
+            try db.execute(sql: createTable(plan.table, columns: plan.targetColumns.map { ($0.name, $0.type) },
                                             uniqueKey: plan.mode == .upsert ? plan.key : []))
         }
         for name in plan.addedColumns {
-            let type = plan.columns.first { $0.name == name }?.type ?? .text
+            let type = plan.targetColumns.first { $0.name == name }?.type ?? .text
             try db.execute(sql: "ALTER TABLE \(table) ADD COLUMN \(SQLiteTypes.quote(name)) \(SQLiteTypes.declaration(type))")
         }
         if plan.mode == .upsert && !plan.createsTable { try ensureUniqueIndex(on: plan.table, key: plan.key, in: db) }
@@ -65,9 +65,10 @@ enum SQLiteSchema {
         return ["rowid", "_rowid_", "oid"].first { !taken.contains($0) }
     }
 
-    /// The plan's columns with the wider types some values needed.
+    /// The table's columns with the wider types some values needed
+    /// (`widened` is per mapped column, as the writer found them).
     static func columns(of plan: ImportPlan, widened: [ColumnType?]) -> [(String, ColumnType)] {
-        zip(plan.columns, widened).map { column, wider in (column.name, wider ?? column.type) }
+        zip(plan.targetColumns, plan.targetWidened(widened)).map { column, wider in (column.name, wider ?? column.type) }
     }
 
     /// `INSERT INTO target … SELECT … FROM stage` in the stage's row order,

@@ -57,3 +57,23 @@ func tableChecksum(_ driver: SQLiteDriver, _ table: String) throws -> [[String?]
         FROM (SELECT * FROM "\(table)" ORDER BY node_id, start)
         """)
 }
+
+/// The repository's `profiles/plans-by-node.yaml`: the plans aggregated per node.
+func nodeUsageProfile() throws -> Profile {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return try ProfileLoader.load(path: root.appendingPathComponent("profiles/plans-by-node.yaml").path)
+}
+
+/// What `profiles/plans-by-node.yaml` must give, computed by SQLite from a
+/// plain import of the same file (`raw`), in node order.
+func nodeUsageExpected(_ driver: SQLiteDriver, raw: String) throws -> [[String?]] {
+    try driver.rows("""
+        SELECT node_id, count(*), total(invoice_amount), min(start), max(stop)
+        FROM "\(raw)" GROUP BY node_id ORDER BY node_id
+        """)
+}
+
+/// The aggregated table in the same shape as `nodeUsageExpected`.
+func nodeUsage(_ driver: SQLiteDriver, _ table: String) throws -> [[String?]] {
+    try driver.rows("SELECT node_id, plans, invoiced, first_start, last_stop FROM \"\(table)\" ORDER BY node_id")
+}

@@ -140,6 +140,45 @@ struct ImportWorkerTests {
         #expect(try driver.chunks.chunkList(jobID: id).map(\.attempts) == [1, 1, 1, 1])
     }
 
+    @Test("an aggregating job is planned into bucket files in its storage; a failed bucket, retried, gives every node once; cleanup removes it all")
+    func hashJobRetryAndCleanup() throws {
+        let scratch = try Scratch()
+        let text = ChunkedImportTests.plans(rows: 20_000)
+        let driver = try scratch.driver()
+        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let profile = try nodeUsageProfile()
+        let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: "usage") {
+            $0.profile = profile
+            $0.chunks = 4
+        }
+        _ = try driver.importFile(try scratch.write("plans.csv", text)) {
+            $0.profile = try? plansProfile()
+            $0.table = "raw"
+        }
+        let failOnce = Atomic<Bool>(true)
+        var configuration = ImportWorker.Configuration()
+        configuration.faults = { index, _, _ in
+            if index == 2 && failOnce.exchange(false, ordering: .relaxed) { throw InjectedFailure() }
+        }
+        let worker = try ImportWorker(driver: driver, storage: store, configuration: configuration)
+        #expect(try drain(worker).last == .jobFailed(jobID: id, reason: "chunk 3 failed: injected failure"))
+        let buckets = (0..<4).flatMap { [BucketFile.names(index: $0).data, BucketFile.names(index: $0).lineMap] }
+        #expect(try store.list(prefix: "job-\(id)/") == buckets.map { "job-\(id)/buckets/\($0)" } + ["job-\(id)/input"])
+        // The finished buckets' groups wait in the stage. The failed one left
+        // none (an aggregating chunk writes only when it finishes); if it had,
+        // its nodes would come out twice below.
+        #expect(try driver.rows("SELECT count(*) FROM sluice_stage_\(id)")[0][0].flatMap(Int.init) ?? 0 > 0)
+        #expect(try driver.jobs.jobRetry(id: id))
+        _ = try drain(worker)
+        #expect(try driver.jobs.jobGet(id: id)?.status == .succeeded)
+        #expect(try nodeUsage(driver, "usage") == nodeUsageExpected(driver, raw: "raw"))
+
+        let cleaner = try JobCleaner(driver: driver, storage: store, configuration: { var c = JobCleaner.Configuration(); c.retention = 0; return c }(),
+                                     now: { Date().addingTimeInterval(1) })
+        #expect(try cleaner.runOnce().storedFiles == 9)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory.path) == [])
+    }
+
     @Test("a chunk that fails for a passing reason is queued again and succeeds on its next attempt")
     func transientFailureRetries() throws {
         let scratch = try Scratch()

@@ -9,19 +9,22 @@ struct ChunkJob {
     let plan: ImportPlan
     let strategy: ChunkStrategy
     let dialect: CSVDialect?
+    /// Where the bucket files of a `hash` plan are.
+    let buckets: URL?
 
-    init(jobID: Int64, request: ImportRequest, plan: ImportPlan, strategy: ChunkStrategy, dialect: CSVDialect?) {
+    init(jobID: Int64, request: ImportRequest, plan: ImportPlan, strategy: ChunkStrategy, dialect: CSVDialect?, buckets: URL? = nil) {
         self.jobID = jobID
         self.request = request
         self.plan = plan
         self.strategy = strategy
         self.dialect = dialect
+        self.buckets = buckets
     }
 
     /// A background job's chunk context, rebuilt by a worker from the job
     /// row: the stored request and the planner's view of the target, so
     /// that every worker builds the very plan the planner built.
-    static func load(_ job: Job, storedInput: String, threads: Int) throws -> ChunkJob {
+    static func load(_ job: Job, storedInput: String, buckets: URL, threads: Int) throws -> ChunkJob {
         guard let requestJSON = job.request, let basisJSON = job.planBasis else {
             throw InputError(file: job.source, problem: "job \(job.id) has no stored request or plan; it cannot run in a worker")
         }
@@ -29,11 +32,16 @@ struct ChunkJob {
         let basis = try PlanBasis.from(json: basisJSON)
         let input = try PreparedInput.open(request)
         let plan = try ImportPlanning.plan(request, input: input, existing: basis.existing)
-        return ChunkJob(jobID: job.id, request: request, plan: plan, strategy: basis.strategy, dialect: input.dialect)
+        return ChunkJob(jobID: job.id, request: request, plan: plan, strategy: basis.strategy, dialect: input.dialect, buckets: buckets)
     }
 
     /// A reader over the chunk's records, with lines and offsets as in the whole input.
     func reader(for chunk: Chunk) throws -> any RecordReader {
+        if chunk.bucketPath != nil, let buckets, let dialect {
+            let names = BucketFile.names(index: chunk.index)
+            return try BucketRecordReader(dataPath: buckets.appendingPathComponent(names.data).path,
+                                          lineMapPath: buckets.appendingPathComponent(names.lineMap).path, dialect: dialect)
+        }
         if let range = chunk.range, let dialect {
             return try RangePlanner.reader(path: request.input, range: range, dialect: dialect)
         }
@@ -41,7 +49,7 @@ struct ChunkJob {
     }
 
     var decoder: FieldDecoder {
-        FieldDecoder(quote: dialect?.quote ?? UInt8(ascii: "\""), emptyQuotedIsNull: request.emptyQuotedIsNull)
+        request.decoder(for: dialect)
     }
 }
 

@@ -15,13 +15,29 @@ public enum ChunkPlanner {
         Int(min(Int64(automaticMaximum), max(1, (bytes + bytesPerChunk - 1) / bytesPerChunk)))
     }
 
-    /// The chunks for `input`: `count` byte ranges when its bytes can be cut
-    /// (fewer when it has fewer records), else one whole chunk.
-    static func chunks(of input: PreparedInput, path: String, count: Int,
-                       cancellation: CancellationFlag) throws -> (ChunkStrategy, [ChunkSpec]) {
-        guard let dialect = input.dialect, input.positional, !input.decoded, count > 1 else { return (.whole, [ChunkSpec(index: 0)]) }
+    /// The chunks for `input`: for an aggregating plan, `count` buckets of
+    /// its records by the hash of the aggregate's key, written into
+    /// `buckets` (`hash`); else `count` byte ranges (fewer when it has fewer
+    /// records). One whole chunk when its bytes cannot be cut, or when an
+    /// aggregating plan has no directory for buckets.
+    static func chunks(of input: PreparedInput, path: String, count: Int, plan: ImportPlan, decoder: FieldDecoder,
+                       buckets: URL?, cancellation: CancellationFlag) throws -> (ChunkStrategy, [ChunkSpec]) {
+        let whole = (ChunkStrategy.whole, [ChunkSpec(index: 0)])
+        guard let dialect = input.dialect, input.positional, !input.decoded, count > 1 else { return whole }
+        if let aggregation = plan.aggregation {
+            guard let buckets else { return whole }
+            let key = try plan.partitionKey(by: aggregation.spec.by, file: path)
+            let files = try BucketPartitioner.partition(path: path, dialect: dialect, key: key, count: count, into: buckets,
+                                                        decoder: decoder, cancellation: cancellation)
+            return (.hash, files.map { ChunkSpec(index: $0.index, bucketPath: $0.data.lastPathComponent) })
+        }
         let ranges = try RangePlanner.ranges(path: path, dialect: dialect, count: count, cancellation: cancellation)
-        guard !ranges.isEmpty else { return (.whole, [ChunkSpec(index: 0)]) }
+        guard !ranges.isEmpty else { return whole }
         return (.ranges, ranges.enumerated().map { ChunkSpec(index: $0, range: $1) })
+    }
+
+    /// Where a background job's bucket files go in the storage directory.
+    public static func bucketDirectory(jobID: Int64, in storage: LocalBlobStore) -> URL {
+        storage.directory.appendingPathComponent("job-\(jobID)/buckets", isDirectory: true)
     }
 }

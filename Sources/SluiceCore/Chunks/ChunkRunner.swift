@@ -36,14 +36,14 @@ struct ChunkRunner {
         do {
             let session = try driver.makeChunkSession(chunk: chunk, owner: owner)
             try session.begin(plan: job.plan)
-            let (counts, widened) = try write(chunk, of: job, into: session, stop: keeper.stop, spool: spool, progress: progress)
-            let published = try session.finish(counts: counts, widened: widened) { totals in
+            let written = try write(chunk, of: job, into: session, stop: keeper.stop, spool: spool, progress: progress)
+            let published = try session.finish(counts: written.counts, widened: written.widened, groups: written.groups) { totals in
                 try job.request.errorBudget.checkRatio(totals.counts)
                 return JobFinishParams(id: job.jobID, status: .succeeded, counts: totals.counts,
                                        summary: "succeeded: \(totals.counts.rowsRead) read, \(totals.counts.rowsImported) imported, \(totals.counts.rowsRejected) rejected into \(job.plan.table)",
                                        now: now())
             }
-            return .succeeded(counts: counts, published: published)
+            return .succeeded(counts: written.counts, published: published)
         } catch let stopped as ChunkStopped {
             return .stopped(stopped)
         } catch is CancellationError {
@@ -56,39 +56,64 @@ struct ChunkRunner {
         }
     }
 
-    /// Reads, maps and writes the chunk's records; returns its counts and widened types.
-    private func write(_ chunk: Chunk, of job: ChunkJob, into session: any ChunkSession, stop: CancellationFlag,
-                       spool: RejectionSpool?, progress: (ImportCounts) -> Void) throws -> (ImportCounts, [ColumnType?]) {
+    /// What reading a chunk came to.
+    private struct Written {
         var counts = ImportCounts()
-        var widened = [ColumnType?](repeating: nil, count: job.plan.columns.count)
+        var widened: [ColumnType?]
+        /// An aggregating chunk's groups and rejected rows, for its finish.
+        var groups: ChunkGroups?
+    }
+
+    /// Reads and maps the chunk's records. A plain chunk writes each batch's
+    /// rows and rejections as it goes; an aggregating one folds the rows and
+    /// keeps its rejections aside, and writes both when it finishes.
+    private func write(_ chunk: Chunk, of job: ChunkJob, into session: any ChunkSession, stop: CancellationFlag,
+                       spool: RejectionSpool?, progress: (ImportCounts) -> Void) throws -> Written {
+        var written = Written(widened: [ColumnType?](repeating: nil, count: job.plan.columns.count))
         let budget = job.request.errorBudget
+        let aggregator = try job.plan.aggregation.map { _ in try BatchAggregator(plan: job.plan) }
+        let kept = try aggregator.map { _ in try RejectionSpool() }
         let pipeline = ImportPipeline(reader: try job.reader(for: chunk), mapper: RowMapper(plan: job.plan, decoder: job.decoder),
                                       workers: job.request.workers, cancellation: stop)
         try pipeline.run { batch in
-            var tallied = ChunkTally(rejections: [], counts: counts)
-            let jobRejected = try session.write(batch) { refused in
-                var rejections = batch.rejections + refused
-                if !refused.isEmpty { rejections.sort { $0.line < $1.line } }
-                var next = counts
-                next.rowsRead += batch.recordsRead
-                next.rowsImported += batch.rowCount - refused.count
-                next.rowsRejected += rejections.count
-                next.bytesRead = batch.bytesConsumed
-                tallied = ChunkTally(rejections: rejections, counts: next)
-                return tallied
+            let tallied: ChunkTally, jobRejected: Int
+            if let aggregator, let kept {
+                tallied = Self.tally(batch, refused: aggregator.add(batch), after: written.counts)
+                for rejection in tallied.rejections { try kept.append(rejection) }
+                jobRejected = try session.note(counts: tallied.counts)
+            } else {
+                var result: ChunkTally?
+                jobRejected = try session.write(batch) { refused in
+                    result = Self.tally(batch, refused: refused, after: written.counts)
+                    return result!
+                }
+                tallied = result!
             }
-            counts = tallied.counts
+            written.counts = tallied.counts
             for rejection in tallied.rejections { try spool?.append(rejection) }
             for (index, type) in batch.widenedTypes.enumerated() {
-                if let type { widened[index] = widened[index].map { $0.widened(with: type) } ?? type }
+                if let type { written.widened[index] = written.widened[index].map { $0.widened(with: type) } ?? type }
             }
-            progress(counts)
+            progress(written.counts)
             if let limit = budget.maxErrors, jobRejected > limit {
                 throw ImportStop.tooManyErrors(rejected: jobRejected, limit: limit, line: tallied.rejections.last?.line ?? 0)
             }
-            try faults?(chunk.index, chunk.attempts, counts)
+            try faults?(chunk.index, chunk.attempts, written.counts)
         }
-        return (counts, widened)
+        if let aggregator, let kept { written.groups = ChunkGroups(rows: aggregator.rows(), rejections: kept) }
+        return written
     }
 
+    /// The batch's rejections (the mapper's and `refused`, in line order) and
+    /// the chunk's counts with the batch added to `counts`.
+    private static func tally(_ batch: MappedBatch, refused: [Rejection], after counts: ImportCounts) -> ChunkTally {
+        var rejections = batch.rejections + refused
+        if !refused.isEmpty { rejections.sort { $0.line < $1.line } }
+        var next = counts
+        next.rowsRead += batch.recordsRead
+        next.rowsImported += batch.rowCount - refused.count
+        next.rowsRejected += rejections.count
+        next.bytesRead = batch.bytesConsumed
+        return ChunkTally(rejections: rejections, counts: next)
+    }
 }

@@ -17,12 +17,32 @@ public protocol ChunkSession: AnyObject {
     /// and the chunk's counts so far; both are stored in the same
     /// transaction. Returns the rows rejected so far by the whole job.
     func write(_ batch: MappedBatch, tally: (_ refused: [Rejection]) throws -> ChunkTally) throws -> Int
-    /// Marks the chunk succeeded with its counts and widened types. When no
-    /// other chunk of the job is left unfinished, the same transaction also
-    /// publishes the stage into the target and ends the job as `publish`
-    /// says (it may throw, for example when the error ratio is exceeded,
-    /// and then nothing of this call happens). Returns true when it published.
-    func finish(counts: ImportCounts, widened: [ColumnType?], publish: (JobTotals) throws -> JobFinishParams) throws -> Bool
+    /// For a chunk that writes only when it finishes (an aggregating one):
+    /// records its counts so far, after the same checks as `write`. Returns
+    /// the rows rejected so far by the whole job.
+    func note(counts: ImportCounts) throws -> Int
+    /// Marks the chunk succeeded with its counts and widened types, and
+    /// writes an aggregating chunk's `groups`. When no other chunk of the
+    /// job is left unfinished, the same transaction also publishes the
+    /// stage into the target and ends the job as `publish` says (it may
+    /// throw, for example when the error ratio is exceeded, and then
+    /// nothing of this call happens). Returns true when it published.
+    func finish(counts: ImportCounts, widened: [ColumnType?], groups: ChunkGroups?,
+                publish: (JobTotals) throws -> JobFinishParams) throws -> Bool
+}
+
+/// What an aggregating chunk writes in its finish transaction: its groups,
+/// and its rejected rows, kept aside until then. Nothing of such a chunk
+/// reaches the database before it finishes, so a worker taking it over has
+/// nothing to clean up, though a bucket's rows are scattered over the file.
+public struct ChunkGroups {
+    public var rows: GroupedRows
+    public var rejections: RejectionSpool
+
+    public init(rows: GroupedRows, rejections: RejectionSpool) {
+        self.rows = rows
+        self.rejections = rejections
+    }
 }
 
 /// What one batch of a chunk adds to the record.
@@ -88,4 +108,7 @@ public enum ChunkStrategy: String, Codable, Sendable {
     /// One chunk that reads the whole input with its own reader (JSON, or
     /// a file whose bytes are not plain UTF-8).
     case whole
+    /// Bucket files by the hash of the aggregate's key, one per chunk, so
+    /// that every row of a group reaches the same chunk.
+    case hash
 }

@@ -72,6 +72,9 @@ public protocol ImportSession: AnyObject {
     /// Writes the good rows of a batch; returns the rows the database
     /// refused (constraints) as rejections.
     func write(_ batch: MappedBatch) throws -> [Rejection]
+    /// Writes the groups of an aggregating import, after its last batch;
+    /// returns the groups the database refused.
+    func write(groups: GroupedRows) throws -> [Rejection]
     /// Makes everything visible at once, together with the job's end (nil
     /// for a dry run) and its rejected rows, so that the record never
     /// disagrees with the data. `widened` gives, per plan column, a wider

@@ -8,12 +8,17 @@ extension ImportEngine {
     func executeChunked(_ run: JobRun, _ input: PreparedInput, _ request: ImportRequest, _ cancellation: CancellationFlag,
                         progress: (ImportCounts) -> Void) -> (JobStatus, String?) {
         guard let jobID = run.jobID else { return (.failed, "a chunked import needs a job") }
+        // Bucket files of a hash plan live only as long as this import.
+        let buckets = temporaryDirectory.appendingPathComponent("sluice-buckets-\(jobID)-\(UUID().uuidString)", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: buckets) }
         do {
-            let (strategy, specs) = try ChunkPlanner.chunks(of: input, path: request.input, count: request.chunks ?? 1,
-                                                            cancellation: cancellation)
+            let (strategy, specs) = try ChunkPlanner.chunks(
+                of: input, path: request.input, count: request.chunks ?? 1, plan: run.plan,
+                decoder: request.decoder(for: input.dialect), buckets: buckets, cancellation: cancellation)
             let basis = PlanBasis(existing: try driver.existingColumns(of: run.plan.table), strategy: strategy)
             _ = try driver.jobs.jobPlanned(id: jobID, owner: nil, basis: try basis.json(), chunks: specs, now: now())
-            let job = ChunkJob(jobID: jobID, request: request, plan: run.plan, strategy: strategy, dialect: input.dialect)
+            let job = ChunkJob(jobID: jobID, request: request, plan: run.plan, strategy: strategy, dialect: input.dialect,
+                               buckets: buckets)
             // The header is read by the planner, outside every chunk.
             let headerBytes = specs.first?.range?.start ?? 0
             return try runChunks(of: job, run: run, headerBytes: headerBytes, cancellation: cancellation, progress: progress)

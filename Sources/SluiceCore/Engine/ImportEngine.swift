@@ -6,7 +6,7 @@ import Foundation
 public final class ImportEngine {
     public let driver: any SluiceDriver
     let now: @Sendable () -> Date
-    private let temporaryDirectory: URL
+    let temporaryDirectory: URL
 
     public init(driver: any SluiceDriver, now: @escaping @Sendable () -> Date = { Date() },
                 temporaryDirectory: URL = FileManager.default.temporaryDirectory) {
@@ -76,12 +76,17 @@ public final class ImportEngine {
             let opened = try driver.makeImportSession()
             session = opened
             try opened.begin(plan: run.plan)
-            let decoder = FieldDecoder(quote: input.dialect?.quote ?? UInt8(ascii: "\""), emptyQuotedIsNull: request.emptyQuotedIsNull)
+            let decoder = request.decoder(for: input.dialect)
             let pipeline = ImportPipeline(reader: input.reader, mapper: RowMapper(plan: run.plan, decoder: decoder),
                                           workers: request.workers, cancellation: cancellation)
+            // An aggregating import folds the rows as they come and writes the groups at the end.
+            let aggregator = try run.plan.aggregation.map { _ in try BatchAggregator(plan: run.plan) }
             try pipeline.run { batch in
-                try run.absorb(batch, rejectedByDatabase: try opened.write(batch))
+                try run.absorb(batch, refused: try aggregator?.add(batch) ?? opened.write(batch))
                 progress(run.counts)
+            }
+            if let aggregator, let refused = try opened.write(groups: aggregator.rows()).first {
+                throw ImportStop.groupRefused(file: request.input, line: refused.line, table: run.plan.table, reason: refused.summary)
             }
             try run.checkRatio()
             if request.dryRun {
@@ -137,12 +142,14 @@ final class JobRun {
         jobID.map { JobFinishParams(id: $0, status: status, counts: counts, summary: summary(status: status), error: failure, now: now) }
     }
 
-    func absorb(_ batch: MappedBatch, rejectedByDatabase: [Rejection]) throws {
+    /// Counts a written batch; `refused` are its good rows that the
+    /// database (or the aggregate) would not take.
+    func absorb(_ batch: MappedBatch, refused: [Rejection]) throws {
         counts.rowsRead += batch.recordsRead
         counts.bytesRead = batch.bytesConsumed
-        counts.rowsImported += batch.rowCount - rejectedByDatabase.count
-        var rejections = batch.rejections + rejectedByDatabase
-        if !rejectedByDatabase.isEmpty { rejections.sort { $0.line < $1.line } }
+        counts.rowsImported += batch.rowCount - refused.count
+        var rejections = batch.rejections + refused
+        if !refused.isEmpty { rejections.sort { $0.line < $1.line } }
         for rejection in rejections { try spool.append(rejection) }
         counts.rowsRejected += rejections.count
         for (index, type) in batch.widenedTypes.enumerated() {

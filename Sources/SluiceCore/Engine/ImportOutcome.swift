@@ -30,6 +30,9 @@ public struct ImportProgress: Sendable {
 public enum ImportStop: Error, Sendable, CustomStringConvertible {
     case tooManyErrors(rejected: Int, limit: Int, line: Int)
     case errorRatio(rejected: Int, read: Int, limit: Double)
+    /// The table refused a group of an aggregating import (a constraint of
+    /// its own); a group stands for many rows, so the import stops.
+    case groupRefused(file: String, line: Int, table: String, reason: String)
 
     public var description: String {
         switch self {
@@ -39,6 +42,8 @@ public enum ImportStop: Error, Sendable, CustomStringConvertible {
             let share = read == 0 ? 0 : Double(rejected) / Double(read)
             return String(format: "error budget exceeded: %d of %d rows rejected (%.2f%%), more than --max-error-ratio %g; nothing was imported",
                           rejected, read, share * 100, limit)
+        case let .groupRefused(file, line, table, reason):
+            return "\(file): line \(line): table '\(table)' refused the group whose first row is on this line: \(reason); nothing was imported"
         }
     }
 }

@@ -75,3 +75,11 @@ public struct ImportRequest: Sendable {
 
     public var effectiveMode: ImportMode { mode ?? profile?.mode ?? .append }
 }
+
+extension ImportRequest {
+    /// How fields of input in `dialect` are decoded for this import (for
+    /// the mapper, and for the partitioner, which must read keys alike).
+    func decoder(for dialect: CSVDialect?) -> FieldDecoder {
+        FieldDecoder(quote: dialect?.quote ?? UInt8(ascii: "\""), emptyQuotedIsNull: emptyQuotedIsNull)
+    }
+}

@@ -17,6 +17,9 @@ public struct ImportPlan: Sendable {
     public var expectedFieldCount: Int?
     /// The input's own column names, for the rejects file.
     public var sourceColumns: [String]
+    /// A profile's `aggregate:`: the table gets one row per group, with
+    /// these columns, instead of one row per record with `columns`.
+    public var aggregation: AggregationPlan?
 
     public init(table: String, columns: [TargetColumn], rules: [PlannedRule] = [], mode: ImportMode = .append,
                 key: [String] = [], createsTable: Bool = true, addedColumns: [String] = [],
@@ -30,6 +33,30 @@ public struct ImportPlan: Sendable {
         self.addedColumns = addedColumns
         self.expectedFieldCount = expectedFieldCount
         self.sourceColumns = sourceColumns
+    }
+
+    /// The columns of the rows written to the table: `columns`, or the
+    /// aggregate's when the import aggregates. `key` and `addedColumns`
+    /// name these.
+    public var targetColumns: [TargetColumn] { aggregation?.columns ?? columns }
+
+    /// `widened` (per mapped column) as it applies to `targetColumns`: an
+    /// aggregate's columns take the types the aggregate gives them.
+    public func targetWidened(_ widened: [ColumnType?]) -> [ColumnType?] {
+        aggregation.map { [ColumnType?](repeating: nil, count: $0.columns.count) } ?? widened
+    }
+}
+
+/// How an aggregating import (a profile's `aggregate:`) writes its table:
+/// the mapped rows are folded by `spec`, and the table has the groups' columns.
+public struct AggregationPlan: Sendable {
+    public var spec: AggregateSpec
+    /// The `by` columns, then the aggregated ones (no field feeds them directly).
+    public var columns: [TargetColumn]
+
+    public init(spec: AggregateSpec, columns: [TargetColumn]) {
+        self.spec = spec
+        self.columns = columns
     }
 }
 

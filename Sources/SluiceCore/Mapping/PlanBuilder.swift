@@ -35,15 +35,33 @@ public struct PlanBuilder {
         if Identifier.isReserved(table: table) { throw fail("table name '\(table)' is reserved (sqlite_ and sluice_ belong to the database and to Sluice)") }
         try checkSourceColumns()
         var columns = try profile.map { profile throws(PlanError) in try profileColumns(profile) } ?? sniffedColumns()
+        var aggregation = try profile?.aggregate.map { spec throws(PlanError) in try aggregationPlan(spec, of: columns) }
         var added: [String] = []
         if let existing {
-            added = try reconcile(&columns, with: existing)
+            // The table holds what is written: the groups when the import aggregates.
+            if aggregation != nil {
+                added = try reconcile(&aggregation!.columns, with: existing)
+            } else {
+                added = try reconcile(&columns, with: existing)
+            }
         }
-        let key = try resolveKey(columns)
+        let key = try resolveKey(aggregation?.columns ?? columns, grouping: aggregation?.spec.by ?? [])
         let rules = try bindRules(columns)
-        return ImportPlan(table: table, columns: columns, rules: rules, mode: mode, key: key,
-                          createsTable: existing == nil, addedColumns: added,
-                          expectedFieldCount: positional ? sourceColumns.count : nil, sourceColumns: sourceColumns)
+        var plan = ImportPlan(table: table, columns: columns, rules: rules, mode: mode, key: key,
+                              createsTable: existing == nil, addedColumns: added,
+                              expectedFieldCount: positional ? sourceColumns.count : nil, sourceColumns: sourceColumns)
+        plan.aggregation = aggregation
+        return plan
+    }
+
+    /// The groups' columns of a profile's `aggregate:` over the mapped `columns`.
+    private func aggregationPlan(_ spec: AggregateSpec, of columns: [TargetColumn]) throws(PlanError) -> AggregationPlan {
+        do throws(AggregationError) {
+            let outputs = try Aggregator(spec: spec, columns: columns.map { ($0.name, $0.type) }).outputColumns
+            return AggregationPlan(spec: spec, columns: outputs.map { TargetColumn(name: $0.name, type: $0.type, source: nil) })
+        } catch {
+            throw fail(error.message)
+        }
     }
 
     private func fail(_ message: String, line: Int? = nil) -> PlanError {
@@ -113,8 +131,11 @@ public struct PlanBuilder {
         return added
     }
 
-    private func resolveKey(_ columns: [TargetColumn]) throws(PlanError) -> [String] {
-        let names = key.isEmpty ? (profile?.key ?? []) : key
+    /// The upsert key: `--key`, else the profile's `key:`, else the
+    /// aggregate's `by` (`grouping`), which is what names a group's row.
+    private func resolveKey(_ columns: [TargetColumn], grouping: [String]) throws(PlanError) -> [String] {
+        var names = key.isEmpty ? (profile?.key ?? []) : key
+        if names.isEmpty && mode == .upsert { names = grouping }
         let matcher = HeaderMatcher(names: columns.map(\.name))
         let resolved = try names.map { name throws(PlanError) -> String in
             guard let index = matcher.index(of: name) else {

@@ -14,6 +14,8 @@ public enum RowErrorKind: String, Sendable, CaseIterable, Codable {
     case encoding
     /// The record could not be read at all (for example a JSON line that is not an object).
     case malformed
+    /// The row cannot join its group (for example a `sum` would overflow).
+    case aggregate
 }
 
 /// One problem with one row.

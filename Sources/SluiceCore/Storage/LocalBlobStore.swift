@@ -88,9 +88,18 @@ public final class LocalBlobStore: BlobStore {
         return keys.sorted()
     }
 
+    /// Removes the blob, then the directories its key made that are now
+    /// empty (`job-42/buckets/`), so a deleted job leaves nothing behind.
     public func delete(_ key: String) throws {
         let target = try url(key)
         guard FileManager.default.fileExists(atPath: target.path) else { return }
         try FileManager.default.removeItem(at: target)
+        var parent = target.deletingLastPathComponent().standardizedFileURL
+        let root = directory.standardizedFileURL.path
+        while parent.path.count > root.count, parent.path.hasPrefix(root),
+              (try? FileManager.default.contentsOfDirectory(atPath: parent.path).isEmpty) == true {
+            try? FileManager.default.removeItem(at: parent)
+            parent = parent.deletingLastPathComponent().standardizedFileURL
+        }
     }
 }

@@ -117,7 +117,8 @@ public final class ImportWorker {
     private func chunkJob(_ id: Int64) throws -> ChunkJob {
         if let context, context.jobID == id { return context }
         guard let job = try driver.jobs.jobGet(id: id) else { throw WorkerConfigurationError("job \(id) is gone") }
-        let loaded = try ChunkJob.load(job, storedInput: try storage.localPath(of: job.storageKey ?? ""), threads: configuration.threads)
+        let loaded = try ChunkJob.load(job, storedInput: try storage.localPath(of: job.storageKey ?? ""),
+                                       buckets: ChunkPlanner.bucketDirectory(jobID: id, in: storage), threads: configuration.threads)
         context = loaded
         return loaded
     }

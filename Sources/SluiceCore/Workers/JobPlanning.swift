@@ -21,9 +21,11 @@ struct JobPlanning {
             let request = try StoredImportRequest.from(json: job.request ?? "").request(storedInput: path, workers: configuration.threads)
             let input = try PreparedInput.open(request)
             let existing = try driver.existingColumns(of: ImportPlanning.targetTable(request))
-            _ = try ImportPlanning.plan(request, input: input, existing: existing)
+            let plan = try ImportPlanning.plan(request, input: input, existing: existing)
             let count = request.chunks ?? ChunkPlanner.automaticCount(bytes: input.bytesTotal ?? 0)
-            let (strategy, chunks) = try ChunkPlanner.chunks(of: input, path: path, count: count, cancellation: keeper.stop)
+            let (strategy, chunks) = try ChunkPlanner.chunks(
+                of: input, path: path, count: count, plan: plan, decoder: request.decoder(for: input.dialect),
+                buckets: ChunkPlanner.bucketDirectory(jobID: job.id, in: storage), cancellation: keeper.stop)
             let basis = try PlanBasis(existing: existing, strategy: strategy).json()
             guard try jobs.jobPlanned(id: job.id, owner: owner, basis: basis, chunks: chunks, now: now()) else {
                 return .jobReleased(jobID: job.id)
