@@ -46,7 +46,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
-        .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite", "SluiceCore"]),
+        .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite", "SluiceCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCore", "SluiceSQLite"]),
     ],
     swiftLanguageModes: [.v6]

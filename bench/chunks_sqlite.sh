@@ -8,10 +8,11 @@
 # What runs, each into a fresh database:
 #   foreground        sluice import plans.csv --profile profiles/plans.yaml (one pass)
 #   inline N          the same with --chunks N (the engine runs the chunks itself)
-#   W workers × N     sluice import … --background --chunks N, then W `sluice worker`
+#   processes W × N   sluice import … --background --chunks N, then W `sluice worker`
 #                     processes started together; timed from their start until the
 #                     job has succeeded (the enqueue, which copies the file into
 #                     storage, is timed on its own)
+#   threads W × N     the same with one `sluice worker --concurrency W` process
 # Planning time is the job's own record: from the job's start (claimed for
 # planning) to its chunks' creation, as a share of start → publish.
 # Checks each run: imported + rejected = rows, rejected = the generator's invalid rows.
@@ -69,15 +70,16 @@ foreground() {  # chunks (1: the plain one-pass import)
     printf '%s\t%s\t%s\t%s\t%s\t%s\t-\n' "$label" "$1" 0 "$(echo "$end - $start" | bc)" "${plan[0]}" "${plan[1]}" >>"$RESULTS"
 }
 
-background() {  # workers chunks
-    local db start end enqueue pids=() status
+background() {  # kind (processes | threads) workers chunks
+    local db start end enqueue pids=() status processes=$2 concurrency=1
+    [[ $1 == threads ]] && { processes=1; concurrency=$2; }
     db=$(fresh)
     start=$(now)
-    "$SLUICE" import "$CSV" --profile "$PROFILE" --db "$db" --storage "$WORK/storage" --background --chunks "$2" >/dev/null
+    "$SLUICE" import "$CSV" --profile "$PROFILE" --db "$db" --storage "$WORK/storage" --background --chunks "$3" >/dev/null
     enqueue=$(echo "$(now) - $start" | bc)
     start=$(now)
-    for ((w = 0; w < $1; w++)); do
-        "$SLUICE" worker --db "$db" --storage "$WORK/storage" --poll 0.02 >"$WORK/worker$w.log" 2>&1 &
+    for ((w = 0; w < processes; w++)); do
+        "$SLUICE" worker --db "$db" --storage "$WORK/storage" --poll 0.02 --concurrency "$concurrency" >"$WORK/worker$w.log" 2>&1 &
         pids+=($!)
     done
     while :; do
@@ -87,11 +89,11 @@ background() {  # workers chunks
     done
     end=$(now)
     kill -TERM "${pids[@]}"; wait "${pids[@]}" || true
-    [[ $status == succeeded ]] || { echo "job $status with $1 workers, $2 chunks" >&2; cat "$WORK"/worker*.log >&2; exit 1; }
-    check "$db" "$1 workers × $2 chunks"
+    [[ $status == succeeded ]] || { echo "job $status with $2 $1, $3 chunks" >&2; cat "$WORK"/worker*.log >&2; exit 1; }
+    check "$db" "$2 $1 × $3 chunks"
     local plan
     read -r -a plan < <(planning "$db")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' workers "$2" "$1" "$(echo "$end - $start" | bc)" "${plan[0]}" "${plan[1]}" "$enqueue" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$3" "$2" "$(echo "$end - $start" | bc)" "${plan[0]}" "${plan[1]}" "$enqueue" >>"$RESULTS"
 }
 
 for ((run = 1; run <= RUNS; run++)); do
@@ -99,7 +101,10 @@ for ((run = 1; run <= RUNS; run++)); do
     foreground 1
     for chunks in $CHUNKS; do
         (( chunks > 1 )) && foreground "$chunks"
-        for workers in $WORKERS; do background "$workers" "$chunks"; done
+        for workers in $WORKERS; do
+            background processes "$workers" "$chunks"
+            (( workers > 1 )) && background threads "$workers" "$chunks"
+        done
     done
 done
 
@@ -110,7 +115,7 @@ for line in open(sys.argv[1]):
     kind, chunks, workers, wall, plan, job, enqueue = line.rstrip("\n").split("\t")
     runs.setdefault((kind, int(chunks), int(workers)), []).append((float(wall), plan, job, enqueue))
 base = statistics.median(w for w, *_ in runs[("foreground", 1, 0)])
-order = {"foreground": 0, "inline": 1, "workers": 2}
+order = {"foreground": 0, "inline": 1, "processes": 2, "threads": 3}
 print("| path | chunks | workers | wall s, median [min–max] | rows/s | vs foreground | planning s (share of the job) | enqueue s |")
 print("|---|---|---|---|---|---|---|---|")
 for (kind, chunks, workers), r in sorted(runs.items(), key=lambda kv: (order[kv[0][0]], kv[0][2], kv[0][1])):
@@ -120,6 +125,6 @@ for (kind, chunks, workers), r in sorted(runs.items(), key=lambda kv: (order[kv[
     plan = "–" if not plans else f"{statistics.median(p for p, _ in plans):.2f} ({statistics.median(p / j for p, j in plans) * 100:.0f}%)"
     enq = [float(e) for *_, e in r if e != "-"]
     enqueue = f"{statistics.median(enq):.2f}" if enq else "–"
-    who = "–" if kind != "workers" else str(workers)
+    who = "–" if kind in ("foreground", "inline") else str(workers)
     print(f"| {kind} | {chunks} | {who} | {med:.2f} [{min(walls):.2f}–{max(walls):.2f}] | {int(sys.argv[2]) / med:,.0f} | {base / med:.2f}× | {plan} | {enqueue} |")
 PY

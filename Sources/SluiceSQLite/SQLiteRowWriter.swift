@@ -22,8 +22,24 @@ struct SQLiteRowWriter {
         let names = (rowIDColumn.map { [$0] } ?? []) + columns
         self.rowIDColumn = rowIDColumn
         rowsPerStatement = max(1, min(64, 32_000 / max(1, names.count)))
-        insert = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey))
-        insertMany = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey, rows: rowsPerStatement))
+        // A set rowid could collide, and a many-row INSERT that may abort
+        // halfway makes SQLite copy every page it touches into a statement
+        // journal first: ten times the writes of the import itself. No rowid
+        // collides here (each line is written once; a chunk taken over is
+        // first deleted), so `OR IGNORE` is safe, and `checkAllInserted`
+        // turns a collision into an error all the same.
+        let orIgnore = rowIDColumn != nil
+        insert = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey, orIgnore: orIgnore))
+        insertMany = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey,
+                                                                   rows: rowsPerStatement, orIgnore: orIgnore))
+    }
+
+    /// With set rowids, a statement that inserted fewer rows than it was
+    /// given met a rowid already there: a line written twice.
+    private func checkAllInserted(_ count: Int, firstRow row: Int, of batch: some WritableRows, db: Database) throws {
+        guard rowIDColumn != nil, Int(sqlite3_changes(db.sqliteConnection)) != count else { return }
+        let lines = count == 1 ? "line \(batch.line(ofRow: row))" : "one of the \(count) lines from line \(batch.line(ofRow: row))"
+        throw DatabaseError(resultCode: .SQLITE_CONSTRAINT_PRIMARYKEY, message: "\(lines) is already staged; two chunks overlap")
     }
 
     /// Writes the rows (a batch's good rows, or groups); returns the rows
@@ -40,6 +56,7 @@ struct SQLiteRowWriter {
                 let code = sqlite3_step(statement)
                 sqlite3_reset(statement)
                 if code == SQLITE_DONE {
+                    try checkAllInserted(count, firstRow: row, of: batch, db: db)
                     row += count
                 } else if code & 0xFF == SQLITE_CONSTRAINT && many {
                     // The statement undid itself; find the refused rows one at a time.
@@ -76,7 +93,9 @@ struct SQLiteRowWriter {
         bind(row, of: batch, values: values, to: statement, group: 0)
         let code = sqlite3_step(statement)
         sqlite3_reset(statement)
-        return code == SQLITE_DONE ? nil : try Self.refusal(code, row: row, of: batch, db: db)
+        guard code == SQLITE_DONE else { return try Self.refusal(code, row: row, of: batch, db: db) }
+        try checkAllInserted(1, firstRow: row, of: batch, db: db)
+        return nil
     }
 
     /// A row the database refused as a rejection; any other failure throws.

@@ -10,11 +10,12 @@ enum SQLiteSchema {
         return "CREATE TABLE \(SQLiteTypes.quote(table)) (\(parts.joined(separator: ", ")))"
     }
 
-    /// `INSERT … VALUES (?, …)`, with `rows` groups of placeholders.
-    static func insert(into table: String, columns: [String], upsertKey: [String], rows: Int = 1) -> String {
+    /// `INSERT … VALUES (?, …)`, with `rows` groups of placeholders;
+    /// `INSERT OR IGNORE` when `orIgnore` (see `SQLiteRowWriter`).
+    static func insert(into table: String, columns: [String], upsertKey: [String], rows: Int = 1, orIgnore: Bool = false) -> String {
         let names = columns.map(SQLiteTypes.quote).joined(separator: ", ")
         let marks = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
-        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) VALUES " + Array(repeating: marks, count: rows).joined(separator: ", ")
+        var sql = "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(SQLiteTypes.quote(table)) (\(names)) VALUES " + Array(repeating: marks, count: rows).joined(separator: ", ")
         guard !upsertKey.isEmpty else { return sql }
         let updates = columns.filter { !upsertKey.contains($0) }.map { "\(SQLiteTypes.quote($0)) = excluded.\(SQLiteTypes.quote($0))" }
         sql += " ON CONFLICT (\(upsertKey.map(SQLiteTypes.quote).joined(separator: ", "))) "

@@ -139,11 +139,11 @@ struct WorkerProcessTests {
     @Test("a worker killed with SIGKILL mid-chunk: another takes the chunk over after its lease expires; exact result, rescue count 1")
     func killedWorker() throws {
         let cli = try CLI()
-        // Two long chunks: a chunk of 25,000 rows can finish between the poll that sees it running and the kill.
-        try prepare(cli, chunks: 2)
+        // Two long chunks: a short one can finish between the poll that sees it running and the kill.
+        try prepare(cli, rows: 400_000, chunks: 2)
         let lease = ["--lease", "1.5", "--heartbeat", "0.25", "--poll", "0.05"]
         let doomed = try cli.start(["worker"] + lease).0
-        _ = try chunkInFlight(cli, readUnder: 40_000)
+        _ = try chunkInFlight(cli, readUnder: 100_000)
         #expect(stop(doomed, signal: SIGKILL) == SIGKILL)
         let rescuer = try cli.start(["worker"] + lease).0
         try waitFor(cli, "SELECT status FROM sluice_jobs WHERE id = 2") { $0 == "succeeded" || $0 == "failed" }
@@ -160,9 +160,9 @@ struct WorkerProcessTests {
     @Test("SIGTERM: the worker hands its chunk back and exits 0; another worker finishes the job")
     func politeStop() throws {
         let cli = try CLI()
-        try prepare(cli, chunks: 4)
+        try prepare(cli, rows: 400_000, chunks: 2)
         let (worker, out, _) = try cli.start(["worker", "--poll", "0.05"])
-        _ = try chunkInFlight(cli, readUnder: 20_000)
+        _ = try chunkInFlight(cli, readUnder: 100_000)
         #expect(stop(worker) == 0)
         let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("handed back to the queue"), "\(log)")

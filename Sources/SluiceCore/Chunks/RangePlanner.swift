@@ -1,3 +1,5 @@
+import Foundation
+
 /// A slice of a delimited file that holds whole records only.
 public struct ByteRange: Sendable, Equatable, Codable {
     /// Offset of the range's first record in the file.
@@ -21,9 +23,9 @@ public struct ByteRange: Sendable, Equatable, Codable {
 ///
 /// A range may only begin where a record begins, and a line break inside a
 /// quoted field is not a record boundary, so the planner cannot just seek to
-/// size/N and look for a newline: it reads the file once with the record
-/// reader (boundaries only, no typing) and cuts at the first record at or
-/// after each target offset.
+/// size/N and look for a newline: it follows the quote state through the
+/// whole file (`RecordBoundaryScanner`, which reads no fields) and cuts at
+/// the first record at or after each target offset.
 public enum RangePlanner {
     /// The ranges of the data records of the UTF-8 file at `path` (after its
     /// header, when `dialect` has one); fewer than `count` when the file has
@@ -34,20 +36,29 @@ public enum RangePlanner {
         guard let size = InputOpener.fileSize(path: path) else {
             throw InputError(file: path, problem: "cannot plan byte ranges: not a regular file")
         }
-        let reader = try CSVRecordReader(source: try FileByteSource(path: path), fileName: path, dialect: dialect)
-        var starts: [(offset: Int64, line: Int)] = []
-        var nextTarget: Int64 = 0
-        let chunks = Int64(max(1, count))
-        while let batch = try reader.nextBatch() {
-            if cancellation.isCancelled { throw CancellationError() }
-            for record in batch.records where record.byteOffset >= nextTarget {
-                starts.append((record.byteOffset, record.line))
-                let dataStart = starts[0].offset
-                nextTarget = dataStart + (size - dataStart) * Int64(starts.count) / chunks
-                if starts.count == chunks { break }
-            }
-            if starts.count == chunks { break }
+        // The record reader finds the first data record: past a byte order mark, the header and blank lines.
+        let reader = try CSVRecordReader(source: try FileByteSource(path: path), fileName: path, dialect: dialect, batchRecords: 1)
+        guard let first = try reader.nextBatch()?.records.first else { return [] }
+        let mapped: Data
+        do {
+            mapped = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
+            throw InputError(file: path, problem: "cannot read it to plan byte ranges: \(error.localizedDescription)")
         }
+        let dataStart = first.byteOffset
+        var starts: [(offset: Int64, line: Int)] = [(dataStart, first.line)]
+        let chunks = Int64(max(1, count))
+        mapped.withUnsafeBytes { raw in
+            var scanner = RecordBoundaryScanner(bytes: raw.bindMemory(to: UInt8.self), dialect: dialect,
+                                                dataStart: Int(dataStart), line: first.line)
+            for index in 1..<chunks {
+                if cancellation.isCancelled { return }
+                let target = max(dataStart + (size - dataStart) * index / chunks, starts[starts.count - 1].offset + 1)
+                guard let start = scanner.recordStart(atOrAfter: Int(target)) else { break }
+                starts.append((Int64(start.offset), start.line))
+            }
+        }
+        if cancellation.isCancelled { throw CancellationError() }
         return starts.indices.map { index in
             ByteRange(start: starts[index].offset, end: index + 1 < starts.count ? starts[index + 1].offset : size,
                       firstLine: starts[index].line)
@@ -57,12 +68,14 @@ public enum RangePlanner {
     /// A record reader over one range, reporting lines and offsets as they
     /// are in the whole file. The header, if any, is the planner's business:
     /// pass the dialect without it.
-    public static func reader(path: String, range: ByteRange, dialect: CSVDialect) throws -> CSVRecordReader {
+    public static func reader(path: String, range: ByteRange, dialect: CSVDialect,
+                              batchRecords: Int = 2048, batchBytes: Int = 256 << 10) throws -> CSVRecordReader {
         let file = try FileByteSource(path: path)
         try file.seek(to: range.start)
         var dialect = dialect
         dialect.hasHeader = false
         return try CSVRecordReader(source: LimitedByteSource(file, limit: range.length), fileName: path, dialect: dialect,
+                                   batchRecords: batchRecords, batchBytes: batchBytes,
                                    startLine: range.firstLine, startOffset: range.start)
     }
 }
