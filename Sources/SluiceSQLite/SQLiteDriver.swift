@@ -135,7 +135,7 @@ public final class SQLiteDriver: SluiceDriver, Sendable {
                 UPDATE sluice_chunks SET status = 'cancelled', lease_expires_ms = NULL, finished_at = ?
                 WHERE job_id = ? AND status IN ('queued', 'running')
                 """, arguments: [now, id])
-            try db.execute(sql: "DROP TABLE IF EXISTS \(SQLiteTypes.quote(SQLiteSchema.stageName(jobID: id)))")
+            try SQLiteSchema.dropStage(jobID: id, in: db)
             return true
         }
     }
@@ -152,7 +152,7 @@ public final class SQLiteDriver: SluiceDriver, Sendable {
                     FROM sluice_jobs WHERE id = ?
                     """, arguments: [id]) ?? false
                 if needed { continue }
-                try db.execute(sql: "DROP TABLE \(SQLiteTypes.quote(name))")
+                try SQLiteSchema.dropStage(jobID: id, in: db)
                 dropped.append(id)
             }
             return dropped

@@ -127,7 +127,10 @@ final class SQLiteJobStore: JobStore {
             let stageExists = try db.tableExists(SQLiteSchema.stageName(jobID: id))
             let stageKept = status == JobStatus.failed.rawValue && stageExists
             let rerun = stageKept ? "status <> 'succeeded'" : "1"
-            if !stageKept { try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [id]) }
+            if !stageKept {
+                try db.execute(sql: "DELETE FROM sluice_job_errors WHERE job_id = ?", arguments: [id])
+                try SQLiteSchema.dropStage(jobID: id, in: db)
+            }
             try db.execute(sql: """
                 UPDATE sluice_chunks
                 SET status = 'queued', attempts = 0, lease_owner = NULL, lease_expires_ms = NULL, error = NULL, widened = NULL,

@@ -87,6 +87,19 @@ enum SQLiteMigrations {
                 ALTER TABLE sluice_chunks ADD COLUMN widened TEXT;
                 """)
         }
+        migrator.registerMigration("2026-11-24 stage runs") { db in
+            // Which stage rows each chunk wrote: one run of consecutive
+            // rowids per batch (see `SQLiteChunkSession`).
+            try db.execute(sql: """
+                CREATE TABLE sluice_chunk_runs (
+                    job_id INTEGER NOT NULL REFERENCES sluice_jobs (id) ON DELETE CASCADE,
+                    chunk_index INTEGER NOT NULL,
+                    first_rowid INTEGER NOT NULL,
+                    last_rowid INTEGER NOT NULL,
+                    PRIMARY KEY (job_id, chunk_index, first_rowid)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

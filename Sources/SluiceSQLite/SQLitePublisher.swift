@@ -4,12 +4,14 @@ import SluiceCore
 /// Moves a chunked job's stage into its target, inside the caller's
 /// transaction (the last chunk's own).
 ///
-/// Stage rows carry their input line as rowid, so reading the stage in
-/// rowid order gives the file's order whichever chunk finished first. A
-/// table Sluice creates for an append is the stage itself, renamed: no row
-/// is copied. Everything else gets the stage's rows by one
-/// `INSERT … SELECT … ORDER BY rowid` in the plan's mode, so that for an
-/// upsert the last row of a key in the file wins, as in one pass.
+/// A table Sluice creates for an append is the stage itself, renamed: no
+/// row is copied. (Its rows are then in the order their batches were
+/// committed: the input's order within each batch, and across batches too
+/// when the chunks ran one after another.) Everything else gets the
+/// stage's rows by `INSERT … SELECT` in the plan's mode, in the input's
+/// order, so that for an upsert the last row of a key in the file wins, as
+/// in one pass: run by run in chunk order for byte-range chunks (see
+/// `SQLiteChunkSession`), by rowid otherwise.
 enum SQLitePublisher {
     static func publish(_ plan: ImportPlan, jobID: Int64, widened: [ColumnType?], in db: Database) throws {
         let stage = SQLiteSchema.stageName(jobID: jobID)
@@ -25,6 +27,7 @@ enum SQLitePublisher {
             }
             if key.isEmpty && !plan.targetWidened(widened).contains(where: { $0 != nil }) {
                 try db.execute(sql: "ALTER TABLE \(SQLiteTypes.quote(stage)) RENAME TO \(SQLiteTypes.quote(plan.table))")
+                try db.execute(sql: "DELETE FROM sluice_chunk_runs WHERE job_id = ?", arguments: [jobID])
                 return
             }
             try db.execute(sql: SQLiteSchema.createTable(plan.table, columns: SQLiteSchema.columns(of: plan, widened: widened), uniqueKey: key))
@@ -34,7 +37,20 @@ enum SQLitePublisher {
         }
         try SQLiteSchema.prepareTarget(target, in: db)
         let rowID = SQLiteSchema.rowIDName(avoiding: names) ?? "rowid"
-        try db.execute(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: names, upsertKey: key, orderBy: rowID))
-        try db.execute(sql: "DROP TABLE \(SQLiteTypes.quote(stage))")
+        let runs = try Row.fetchAll(db, sql: """
+            SELECT first_rowid, last_rowid FROM sluice_chunk_runs WHERE job_id = ? ORDER BY chunk_index, first_rowid
+            """, arguments: [jobID])
+        if runs.isEmpty {
+            // One whole chunk (rows in input order), or groups (rowid = first line).
+            try db.execute(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: names, upsertKey: key, orderBy: rowID))
+        } else {
+            // Byte-range chunks: their runs in chunk order are the input's order.
+            let copy = try db.makeStatement(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: names,
+                                                                           upsertKey: key, orderBy: rowID, rowRange: true))
+            for run in runs {
+                try copy.execute(arguments: [run["first_rowid"] as Int64, run["last_rowid"] as Int64])
+            }
+        }
+        try SQLiteSchema.dropStage(jobID: jobID, in: db)
     }
 }

@@ -7,9 +7,9 @@ import SluiceCore
 /// argument arrays), many rows per statement.
 ///
 /// A group that violates a constraint undoes only itself; its rows are then
-/// inserted one by one, and each refused row becomes a rejection. With
-/// `explicitRowID`, each row's rowid is its record's line in the input, so
-/// that the rows of a chunk can be found (and removed) by their lines.
+/// inserted one by one, and each refused row becomes a rejection. With a
+/// `rowIDColumn`, each row's rowid is its line in the input (a group's
+/// first line), so that a stage read by rowid is in the input's order.
 struct SQLiteRowWriter {
     private let insert: Statement
     /// The same INSERT for `rowsPerStatement` rows at once: one statement
@@ -25,8 +25,8 @@ struct SQLiteRowWriter {
         // A set rowid could collide, and a many-row INSERT that may abort
         // halfway makes SQLite copy every page it touches into a statement
         // journal first: ten times the writes of the import itself. No rowid
-        // collides here (each line is written once; a chunk taken over is
-        // first deleted), so `OR IGNORE` is safe, and `checkAllInserted`
+        // collides here (a group's first line is its own, and a chunk writes
+        // its groups once), so `OR IGNORE` is safe, and `checkAllInserted`
         // turns a collision into an error all the same.
         let orIgnore = rowIDColumn != nil
         insert = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey, orIgnore: orIgnore))

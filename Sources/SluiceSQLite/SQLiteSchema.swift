@@ -59,6 +59,12 @@ enum SQLiteSchema {
     /// The table a chunked job's chunks write to before the publish.
     static func stageName(jobID: Int64) -> String { "sluice_stage_\(jobID)" }
 
+    /// Drops a job's stage and forgets its runs.
+    static func dropStage(jobID: Int64, in db: Database) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS \(SQLiteTypes.quote(stageName(jobID: jobID)))")
+        try db.execute(sql: "DELETE FROM sluice_chunk_runs WHERE job_id = ?", arguments: [jobID])
+    }
+
     /// The name by which a stage's rowid can be set: SQLite's aliases, minus
     /// any a user column has taken. Nil when all three are taken.
     static func rowIDName(avoiding columns: [String]) -> String? {
@@ -74,9 +80,13 @@ enum SQLiteSchema {
 
     /// `INSERT INTO target … SELECT … FROM stage` in the stage's row order,
     /// with the upsert clause when there is a key.
-    static func insertSelect(into table: String, from stage: String, columns: [String], upsertKey: [String], orderBy rowID: String) -> String {
+    /// `rowRange`: only the stage rows whose rowid is between the two
+    /// parameters (`?`) the statement then takes.
+    static func insertSelect(into table: String, from stage: String, columns: [String], upsertKey: [String], orderBy rowID: String,
+                             rowRange: Bool = false) -> String {
         let names = columns.map(SQLiteTypes.quote).joined(separator: ", ")
-        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteTypes.quote(stage)) WHERE true ORDER BY \(rowID)"
+        let filter = rowRange ? "\(rowID) BETWEEN ? AND ?" : "true"
+        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteTypes.quote(stage)) WHERE \(filter) ORDER BY \(rowID)"
         guard !upsertKey.isEmpty else { return sql }
         let updates = columns.filter { !upsertKey.contains($0) }.map { "\(SQLiteTypes.quote($0)) = excluded.\(SQLiteTypes.quote($0))" }
         sql += " ON CONFLICT (\(upsertKey.map(SQLiteTypes.quote).joined(separator: ", "))) "
