@@ -129,17 +129,24 @@ struct RecordBoundaryScanner {
 
     /// Line ends in `range`: every LF, and every CR not followed by LF (a
     /// CRLF counts once), wherever they are; line numbers are physical.
+    /// `memchr` finds them (it scans many bytes per step); most files have
+    /// no CR at all, and then one `memchr` says so.
     private func lineEnds(in range: Range<Int>) -> Int {
-        var lf = 0, cr = 0
-        for byte in UnsafeBufferPointer(rebasing: bytes[range]) {
-            lf &+= byte == Self.lf ? 1 : 0
-            cr &+= byte == Self.cr ? 1 : 0
+        var count = occurrences(of: Self.lf, in: range)
+        guard memchr(bytes.baseAddress! + range.lowerBound, Int32(Self.cr), range.count) != nil else { return count }
+        for offset in range where bytes[offset] == Self.cr && (offset + 1 == bytes.count || bytes[offset + 1] != Self.lf) {
+            count += 1
         }
-        guard cr > 0 else { return lf }
-        var crlf = 0
-        for offset in range where bytes[offset] == Self.cr && offset + 1 < bytes.count && bytes[offset + 1] == Self.lf {
-            crlf += 1
+        return count
+    }
+
+    private func occurrences(of byte: UInt8, in range: Range<Int>) -> Int {
+        let base = bytes.baseAddress!
+        var count = 0, at = range.lowerBound
+        while at < range.upperBound, let found = memchr(base + at, Int32(byte), range.upperBound - at) {
+            count += 1
+            at = base.distance(to: found.assumingMemoryBound(to: UInt8.self)) + 1
         }
-        return lf + cr - crlf
+        return count
     }
 }
