@@ -109,18 +109,19 @@ final class SQLiteChunkSession: ChunkSession {
         }
     }
 
-    func write(_ batch: MappedBatch, tally: ([Rejection]) throws -> ChunkTally) throws -> Int {
+    func write(_ batches: [MappedBatch], tally: ([Rejection]) throws -> ChunkTally) throws -> Int {
         guard let writer else { preconditionFailure("write before begin") }
         return try transaction { db in
-            let refused = try writer.write(batch, in: db)
-            try recordRun(rows: batch.rowCount - refused.count, in: db)
+            var refused: [Rejection] = []
+            for batch in batches { refused += try writer.write(batch, in: db) }
+            try recordRun(rows: batches.reduce(0) { $0 + $1.rowCount } - refused.count, in: db)
             let result = try tally(refused)
             try SQLiteJobStore.insertErrors(jobID: chunk.jobID, rejections: result.rejections, in: db)
             return try record(result.counts, in: db)
         }
     }
 
-    /// Notes the rowids the batch just took: `rows` new rowids in a row,
+    /// Notes the rowids the batches just took: `rows` new rowids in a row,
     /// the last of them SQLite's last insert (no other writer came between,
     /// the transaction holds the write lock).
     private func recordRun(rows: Int, in db: Database) throws {

@@ -12,11 +12,12 @@ public protocol ChunkSession: AnyObject {
     /// an earlier attempt at this chunk wrote (rows and errors), so that a
     /// chunk taken over from a dead worker starts clean.
     func begin(plan: ImportPlan) throws
-    /// Writes the batch's good rows to the stage. `tally` hears which rows
-    /// the database refused and answers with every rejection of the batch
-    /// and the chunk's counts so far; both are stored in the same
-    /// transaction. Returns the rows rejected so far by the whole job.
-    func write(_ batch: MappedBatch, tally: (_ refused: [Rejection]) throws -> ChunkTally) throws -> Int
+    /// Writes the batches' good rows to the stage, in one transaction.
+    /// `tally` hears which rows the database refused and answers with every
+    /// rejection of the batches and the chunk's counts so far; both are
+    /// stored in the same transaction. Returns the rows rejected so far by
+    /// the whole job.
+    func write(_ batches: [MappedBatch], tally: (_ refused: [Rejection]) throws -> ChunkTally) throws -> Int
     /// For a chunk that writes only when it finishes (an aggregating one):
     /// records its counts so far, after the same checks as `write`. Returns
     /// the rows rejected so far by the whole job.

@@ -60,14 +60,12 @@ public enum RangePlanner {
     /// A record reader over one range, reporting lines and offsets as they
     /// are in the whole file. The header, if any, is the planner's business:
     /// pass the dialect without it.
-    public static func reader(path: String, range: ByteRange, dialect: CSVDialect,
-                              batchRecords: Int = 2048, batchBytes: Int = 256 << 10) throws -> CSVRecordReader {
+    public static func reader(path: String, range: ByteRange, dialect: CSVDialect) throws -> CSVRecordReader {
         let file = try FileByteSource(path: path)
         try file.seek(to: range.start)
         var dialect = dialect
         dialect.hasHeader = false
         return try CSVRecordReader(source: LimitedByteSource(file, limit: range.length), fileName: path, dialect: dialect,
-                                   batchRecords: batchRecords, batchBytes: batchBytes,
                                    startLine: range.firstLine, startOffset: range.start)
     }
 }
