@@ -110,15 +110,21 @@ done
 
 python3 - "$RESULTS" "$ROWS" <<'PY'
 import statistics, sys
-runs = {}
+# Each round starts with a foreground run; a path's ratio is taken against
+# the foreground of its own round (the machine drifts), then the median.
+runs, ratios, base = {}, {}, None
 for line in open(sys.argv[1]):
     kind, chunks, workers, wall, plan, job, enqueue = line.rstrip("\n").split("\t")
-    runs.setdefault((kind, int(chunks), int(workers)), []).append((float(wall), plan, job, enqueue))
-base = statistics.median(w for w, *_ in runs[("foreground", 1, 0)])
+    key = (kind, int(chunks), int(workers))
+    if kind == "foreground":
+        base = float(wall)
+    runs.setdefault(key, []).append((float(wall), plan, job, enqueue))
+    ratios.setdefault(key, []).append(base / float(wall))
 order = {"foreground": 0, "inline": 1, "processes": 2, "threads": 3}
-print("| path | chunks | workers | wall s, median [min–max] | rows/s | vs foreground | planning s (share of the job) | enqueue s |")
+print("| path | chunks | workers | wall s, median [min–max] | rows/s | vs foreground, per round: median [min–max] | planning s (share of the job) | enqueue s |")
 print("|---|---|---|---|---|---|---|---|")
-for (kind, chunks, workers), r in sorted(runs.items(), key=lambda kv: (order[kv[0][0]], kv[0][2], kv[0][1])):
+for key, r in sorted(runs.items(), key=lambda kv: (order[kv[0][0]], kv[0][2], kv[0][1])):
+    kind, chunks, workers = key
     walls = [w for w, *_ in r]
     med = statistics.median(walls)
     plans = [(float(p), float(j)) for _, p, j, _ in r if p != "-"]
@@ -126,5 +132,7 @@ for (kind, chunks, workers), r in sorted(runs.items(), key=lambda kv: (order[kv[
     enq = [float(e) for *_, e in r if e != "-"]
     enqueue = f"{statistics.median(enq):.2f}" if enq else "–"
     who = "–" if kind in ("foreground", "inline") else str(workers)
-    print(f"| {kind} | {chunks} | {who} | {med:.2f} [{min(walls):.2f}–{max(walls):.2f}] | {int(sys.argv[2]) / med:,.0f} | {base / med:.2f}× | {plan} | {enqueue} |")
+    q = ratios[key]
+    print(f"| {kind} | {chunks} | {who} | {med:.2f} [{min(walls):.2f}–{max(walls):.2f}] | {int(sys.argv[2]) / med:,.0f} "
+          f"| {statistics.median(q):.2f}× [{min(q):.2f}–{max(q):.2f}] | {plan} | {enqueue} |")
 PY
