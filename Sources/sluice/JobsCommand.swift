@@ -217,11 +217,18 @@ extension JobText {
     /// "chunk X of Y" and one line per chunk.
     static func chunkTable(_ chunks: [Chunk]) -> String {
         let rows = chunks.map { chunk in
-            [String(chunk.index + 1), chunk.status.rawValue, chunk.range.map { "\($0.start)..<\($0.end)" } ?? "",
+            [String(chunk.index + 1), chunk.status.rawValue, input(of: chunk),
              chunk.range.map { String($0.firstLine) } ?? "", Format.count(chunk.counts.rowsRead), Format.count(chunk.counts.rowsImported),
              Format.count(chunk.counts.rowsRejected), String(chunk.attempts), String(chunk.rescueCount)]
         }
-        return Table.render(header: ["chunk", "status", "bytes", "line", "read", "imported", "rejected", "attempts", "rescued"], rows: rows)
+        return Table.render(header: ["chunk", "status", "input", "line", "read", "imported", "rejected", "attempts", "rescued"], rows: rows)
+    }
+
+    /// What a chunk reads: a byte range of the stored input, a bucket file
+    /// (an aggregating job), or all of it.
+    private static func input(of chunk: Chunk) -> String {
+        if let range = chunk.range { return "bytes \(range.start)..<\(range.end)" }
+        return chunk.bucketPath ?? "all"
     }
 }
 

@@ -104,7 +104,8 @@ struct ChunksCommandTests {
         #expect(try cli.sql("SELECT count(*), sum(id), sum(length(note)) FROM c") == "3000|4501500|\(noteLength)")
         let show = try cli.run("jobs", "show", "1")
         #expect(show.stdout.contains("progress:  100%, chunk 3 of 3 done"))
-        #expect(show.stdout.contains("chunk  status     bytes"))
+        #expect(show.stdout.contains("chunk  status     input"))
+        #expect(show.stdout.contains("bytes 8..<"))
         #expect(show.stdout.split(separator: "\n").filter { $0.contains("succeeded") && $0.hasSuffix("1         0") }.count == 3)
     }
 }

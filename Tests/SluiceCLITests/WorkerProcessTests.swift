@@ -132,6 +132,7 @@ struct WorkerProcessTests {
         #expect(try cli.sql("SELECT group_concat(bucket_path) FROM sluice_chunks WHERE job_id = 3 ORDER BY chunk_index")
                 == (0..<6).map { "bucket-000\($0).data" }.joined(separator: ","))
         #expect(try cli.sql("SELECT count(DISTINCT lease_owner) FROM sluice_chunks WHERE job_id = 3") == "2")
+        #expect(try cli.run("jobs", "show", "3").stdout.contains("succeeded  bucket-0005.data"))
         #expect(try cli.sql("SELECT group_concat(line) FROM (SELECT line FROM sluice_job_errors WHERE job_id = 3 ORDER BY line)")
                 == cli.sql("SELECT group_concat(line) FROM (SELECT line FROM sluice_job_errors WHERE job_id = 1 ORDER BY line)"))
     }
