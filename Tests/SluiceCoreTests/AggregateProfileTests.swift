@@ -58,13 +58,6 @@ struct AggregateProfileTests {
         ("columns:\n  a: text\naggregate: [a]\n", 3, 12, "aggregate must be a mapping"),
     ])
     func mistakes(yaml: String, line: Int, column: Int, message: String) {
-        do {
-            _ = try ProfileLoader.parse(yaml: yaml, file: "p.yaml")
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.line == line && error.column == column, "\(error)")
-            #expect(error.message.contains(message), "\(error)")
-            #expect(error.description.hasPrefix("p.yaml:\(line):\(column): "), "\(error)")
-        }
+        expectProfileError(yaml, line: line, column: column, message: message)
     }
 }

@@ -19,21 +19,6 @@ struct BucketPartitionerTests {
         return text
     }
 
-    func readAll(_ reader: any RecordReader) throws -> [ReadRecord] {
-        let decoder = FieldDecoder()
-        var records: [ReadRecord] = []
-        while let batch = try reader.nextBatch() {
-            for record in batch.records {
-                let fields = (0..<Int(record.fieldCount)).map {
-                    decoder.string(batch.fields[Int(record.firstField) + $0], in: batch.arena, lossy: true)
-                }
-                let raw = String(decoding: batch.arena[Int(record.rawStart)..<Int(record.rawEnd)], as: UTF8.self)
-                records.append(ReadRecord(line: record.line, byteOffset: record.byteOffset, fields: fields, raw: raw))
-            }
-        }
-        return records
-    }
-
     func original(_ path: String) throws -> [ReadRecord] {
         try readRecords(Array(try Data(contentsOf: URL(fileURLWithPath: path))), dialect: .csv)
     }

@@ -50,13 +50,7 @@ struct ProfileLoaderTests {
         ("columns: [\n", 2, 1, "not valid YAML"),
     ])
     func mistakes(yaml: String, line: Int, column: Int, message: String) {
-        do {
-            _ = try ProfileLoader.parse(yaml: yaml, file: "p.yaml")
-            Issue.record("expected an error")
-        } catch {
-            #expect(error.line == line && error.column == column, "\(error)")
-            #expect(error.message.contains(message), "\(error)")
-        }
+        expectProfileError(yaml, line: line, column: column, message: message)
     }
 
     @Test("a rule that names an unknown column is an error at its line")

@@ -29,18 +29,8 @@ struct RangePlannerTests {
         for (earlier, later) in zip(ranges, ranges.dropFirst()) { #expect(earlier.end == later.start) }
         #expect(ranges.last?.end == InputOpener.fileSize(path: path))
         var pieces: [ReadRecord] = []
-        let decoder = FieldDecoder()
         for range in ranges {
-            let reader = try RangePlanner.reader(path: path, range: range, dialect: .csv)
-            while let batch = try reader.nextBatch() {
-                for record in batch.records {
-                    let fields = (0..<Int(record.fieldCount)).map {
-                        decoder.string(batch.fields[Int(record.firstField) + $0], in: batch.arena, lossy: true)
-                    }
-                    let raw = String(decoding: batch.arena[Int(record.rawStart)..<Int(record.rawEnd)], as: UTF8.self)
-                    pieces.append(ReadRecord(line: record.line, byteOffset: record.byteOffset, fields: fields, raw: raw))
-                }
-            }
+            pieces += try readAll(try RangePlanner.reader(path: path, range: range, dialect: .csv))
         }
         let whole = try allRecords(path)
         #expect(pieces.count == 2_000)

@@ -19,7 +19,11 @@ func readRecords(_ bytes: [UInt8], dialect: CSVDialect, blockSize: Int = 1 << 20
     let source: any ByteSource = chunked.map { ChunkedByteSource(bytes, pieceSize: $0) } ?? MemoryByteSource(bytes)
     let reader = try CSVRecordReader(source: source, fileName: "test.csv", dialect: dialect,
                                      batchRecords: batchRecords, blockSize: blockSize)
-    let decoder = FieldDecoder(quote: dialect.quote)
+    return try readAll(reader, decoder: FieldDecoder(quote: dialect.quote))
+}
+
+/// Every record `reader` yields, with its line, offset, fields and raw text.
+func readAll(_ reader: any RecordReader, decoder: FieldDecoder = FieldDecoder()) throws -> [ReadRecord] {
     var records: [ReadRecord] = []
     while let batch = try reader.nextBatch() {
         for record in batch.records {
