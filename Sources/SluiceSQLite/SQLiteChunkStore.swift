@@ -18,6 +18,10 @@ final class SQLiteChunkStore: ChunkStore {
         do { return try queue.inImmediateTransaction(body) } catch { throw SQLiteDriverError(path: path, error) }
     }
 
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try queue.read(body) } catch { throw SQLiteDriverError(path: path, error) }
+    }
+
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     func chunkInsertMany(jobID: Int64, chunks: [ChunkSpec], now: Date) throws {
@@ -37,13 +41,18 @@ final class SQLiteChunkStore: ChunkStore {
 
     func chunkClaim(_ params: ChunkClaimParams) throws -> Chunk? {
         let now = Self.milliseconds(params.now)
+        let claimable = """
+            SELECT c.id FROM sluice_chunks c JOIN sluice_jobs j ON j.id = c.job_id
+            WHERE j.status = 'running' AND (c.status = 'queued' OR (c.status = 'running' AND c.lease_expires_ms < ?))
+                AND (c.job_id = ? OR (? IS NULL AND j.storage_key IS NOT NULL))
+            ORDER BY c.job_id, c.chunk_index LIMIT 1
+            """
+        let arguments: StatementArguments = [now, params.jobID, params.jobID]
+        // An idle worker looks often; looking without the write lock keeps
+        // it out of the way of the workers that are writing.
+        guard try read({ db in try Int64.fetchOne(db, sql: claimable, arguments: arguments) }) != nil else { return nil }
         return try immediate { db in
-            guard let id = try Int64.fetchOne(db, sql: """
-                SELECT c.id FROM sluice_chunks c JOIN sluice_jobs j ON j.id = c.job_id
-                WHERE j.status = 'running' AND (c.status = 'queued' OR (c.status = 'running' AND c.lease_expires_ms < ?))
-                    AND (c.job_id = ? OR (? IS NULL AND j.storage_key IS NOT NULL))
-                ORDER BY c.job_id, c.chunk_index LIMIT 1
-                """, arguments: [now, params.jobID, params.jobID]) else { return nil }
+            guard let id = try Int64.fetchOne(db, sql: claimable, arguments: arguments) else { return nil }
             try db.execute(sql: """
                 UPDATE sluice_chunks
                 SET rescue_count = rescue_count + (CASE WHEN status = 'running' THEN 1 ELSE 0 END),
@@ -105,13 +114,9 @@ final class SQLiteChunkStore: ChunkStore {
     }
 
     func chunkList(jobID: Int64) throws -> [Chunk] {
-        do {
-            return try queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT * FROM sluice_chunks WHERE job_id = ? ORDER BY chunk_index",
-                                 arguments: [jobID]).map(Self.chunk)
-            }
-        } catch {
-            throw SQLiteDriverError(path: path, error)
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM sluice_chunks WHERE job_id = ? ORDER BY chunk_index",
+                             arguments: [jobID]).map(Self.chunk)
         }
     }
 

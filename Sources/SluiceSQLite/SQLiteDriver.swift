@@ -34,7 +34,7 @@ public final class SQLiteDriver: SluiceDriver, Sendable {
     public init(path: String, configuration: Configuration = Configuration()) throws(SQLiteDriverError) {
         self.path = path
         var config = GRDB.Configuration()
-        config.busyMode = .timeout(configuration.busyTimeout)
+        config.busyMode = SQLiteBusyWait.mode(timeout: configuration.busyTimeout)
         config.journalMode = .wal
         config.label = "sluice"
         // An import's transaction spans many calls (begin, each batch, commit);

@@ -52,11 +52,14 @@ final class SQLiteJobStore: JobStore {
     }
 
     func jobClaimQueued(owner: String, now: Date, lease: TimeInterval) throws -> Job? {
-        try immediate { db -> Job? in
-            guard let id = try Int64.fetchOne(db, sql: """
-                SELECT id FROM sluice_jobs
-                WHERE status = 'queued' AND request IS NOT NULL AND storage_key IS NOT NULL ORDER BY id LIMIT 1
-                """) else { return nil }
+        let claimable = """
+            SELECT id FROM sluice_jobs
+            WHERE status = 'queued' AND request IS NOT NULL AND storage_key IS NOT NULL ORDER BY id LIMIT 1
+            """
+        // Without the write lock first: an idle worker looks often.
+        guard try read({ db in try Int64.fetchOne(db, sql: claimable) }) != nil else { return nil }
+        return try immediate { db -> Job? in
+            guard let id = try Int64.fetchOne(db, sql: claimable) else { return nil }
             try db.execute(sql: """
                 UPDATE sluice_jobs SET status = 'running', started_at = ?, lease_owner = ?, lease_expires_ms = ?
                 WHERE id = ? AND status = 'queued'

@@ -9,6 +9,9 @@ final class LeaseKeeper: Sendable {
     let stop = CancellationFlag()
     private let lost = Atomic<Bool>(false)
     private let finished = CancellationFlag()
+    /// Wakes the thread at once when the work is done: a chunk's end (and
+    /// with it the next chunk's start) must not wait out a sleep.
+    private let wake = DispatchSemaphore(value: 0)
     private let exited = DispatchSemaphore(value: 0)
 
     /// `renew` returns false when the lease is no longer this worker's.
@@ -25,7 +28,8 @@ final class LeaseKeeper: Sendable {
                         stop.cancel()
                     }
                 }
-                Thread.sleep(forTimeInterval: min(0.05, interval))
+                // Looks at `parent` every 50 ms at most.
+                _ = wake.wait(timeout: .now() + min(0.05, interval))
             }
             exited.signal()
         }
@@ -39,6 +43,7 @@ final class LeaseKeeper: Sendable {
     /// Stops renewing; returns once the thread has exited.
     func end() {
         finished.cancel()
+        wake.signal()
         exited.wait()
     }
 }
