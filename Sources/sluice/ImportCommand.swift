@@ -29,6 +29,9 @@ struct ImportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Cut the input into N chunks, run in parallel and published at once when the last succeeds (or $SLUICE_CHUNKS). Default: one pass in the foreground; one chunk per 32 MiB (at most 64) with --background.", valueName: "N"))
     var chunks: Int?
 
+    @Option(help: ArgumentHelp("With --chunks in the foreground: how many chunks run at once (default 2).", valueName: "N"))
+    var concurrency: Int?
+
     @Option(help: "Target table (default: the profile's table, else the file's name).")
     var table: String?
 
@@ -92,6 +95,10 @@ struct ImportCommand: ParsableCommand {
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let chunks, chunks < 1 { throw ValidationError("--chunks must be at least 1") }
+        if let concurrency, concurrency < 1 { throw ValidationError("--concurrency must be at least 1") }
+        if concurrency != nil && background {
+            throw ValidationError("--concurrency is for a foreground import; a background job's chunks run on the workers you start (sluice worker --concurrency N)")
+        }
         if progressInterval < 0 { throw ValidationError("--progress-interval must be 0 or more seconds") }
         if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if let ratio = maxErrorRatio, !(0...1).contains(ratio) { throw ValidationError("--max-error-ratio must be between 0 and 1") }
@@ -168,6 +175,7 @@ struct ImportCommand: ParsableCommand {
             guard let count = Int(text), count >= 1 else { throw CLIError("SLUICE_CHUNKS must be a whole number ≥ 1") }
             return count
         }
+        if let concurrency { request.concurrency = concurrency }
         return request
     }
 }

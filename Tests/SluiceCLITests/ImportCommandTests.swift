@@ -120,6 +120,9 @@ struct ImportCommandTests {
         #expect(badValue.status == 64)
         #expect(badValue.stderr.contains("--max-error-ratio must be between 0 and 1"))
         #expect(try cli.run("import", "x.csv", "--mode", "merge").status == 64)
+        let backgroundConcurrency = try cli.run("import", "x.csv", "--background", "--concurrency", "4")
+        #expect(backgroundConcurrency.status == 64)
+        #expect(backgroundConcurrency.stderr.contains("a background job's chunks run on the workers you start"))
     }
 
     @Test("--help documents the exit codes")

@@ -28,11 +28,11 @@ final class Scratch {
 
 extension SQLiteDriver {
     /// Imports `path` with the request adjusted by `configure`.
-    func importFile(_ path: String, cancellation: CancellationFlag = CancellationFlag(),
+    func importFile(_ path: String, cancellation: CancellationFlag = CancellationFlag(), rejects: String? = nil,
                     _ configure: (inout ImportRequest) -> Void = { _ in }) throws -> ImportOutcome {
         var request = ImportRequest(input: path, workers: 2)
         configure(&request)
-        return try ImportEngine(driver: self).run(request, cancellation: cancellation)
+        return try ImportEngine(driver: self).run(request, cancellation: cancellation, rejectsFile: rejects.map(RejectsFileWriter.init))
     }
 
     func rows(_ sql: String) throws -> [[String?]] { try query(sql) }

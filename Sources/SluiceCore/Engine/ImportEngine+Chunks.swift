@@ -30,37 +30,83 @@ extension ImportEngine {
         }
     }
 
-    /// Claims the job's chunks one after another until one publishes it or
-    /// the job ends.
+    /// Runs the job's chunks on `request.concurrency` threads, each
+    /// claiming chunk after chunk, until one publishes the job or the job
+    /// ends. This thread passes the user's cancellation on and reports
+    /// progress; a chunk that fails stops the others.
     private func runChunks(of job: ChunkJob, run: JobRun, headerBytes: Int64, cancellation: CancellationFlag,
                            progress: (ImportCounts) -> Void) throws -> (JobStatus, String?) {
-        let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):job-\(job.jobID)"
-        let runner = ChunkRunner(driver: driver, timing: LeaseTiming(), now: now)
-        var done = ImportCounts(bytesRead: headerBytes)
-        while let chunk = try driver.chunks.chunkClaim(ChunkClaimParams(owner: owner, now: now(), lease: runner.timing.lease, jobID: job.jobID)) {
-            let outcome = runner.run(chunk, of: job, owner: owner, cancellation: cancellation, spool: run.spool) { counts in
-                progress(done.adding(counts))
+        let board = ChunkBoard(headerBytes: headerBytes)
+        let stop = CancellationFlag()
+        let threads = DispatchGroup()
+        let chunkCount = try driver.chunks.chunkList(jobID: job.jobID).count
+        let me = UncheckedBox((engine: self, job: job))
+        for index in 0..<max(1, min(job.request.concurrency, chunkCount)) {
+            threads.enter()
+            let thread = Thread {
+                me.value.engine.claimAndRun(of: me.value.job, runner: index + 1, board: board, stop: stop)
+                threads.leave()
             }
-            switch outcome {
-            case let .succeeded(counts, published):
-                done = done.adding(counts)
-                run.adopt(done)
-                if published { return (.succeeded, nil) }
-            case .released:
-                _ = try driver.jobCancel(id: job.jobID, now: now())
-                return (.cancelled, "cancelled; nothing was imported")
-            case .stopped(let stopped):
-                return ended(job.jobID, stopped)
-            case let .failed(message, _):
-                try driver.chunkFailJob(chunk: chunk, owner: owner, error: message, now: now())
-                // A foreground job cannot be retried (no stored input), so its stage goes now.
-                _ = try? driver.dropUnneededStages()
-                run.adopt(done)
-                run.discardImported()
-                return (.failed, "chunk \(chunk.index + 1) failed: \(message)")
-            }
+            thread.name = "sluice-chunks-\(index + 1)"
+            thread.start()
         }
-        return ended(job.jobID, .jobEnded(job: job.jobID, status: try driver.jobs.jobGet(id: job.jobID)?.status ?? .cancelled))
+        while threads.wait(timeout: .now() + 0.1) == .timedOut {
+            if cancellation.isCancelled { stop.cancel() }
+            progress(board.progress)
+        }
+        progress(board.progress)
+        run.adopt(board.succeeded)
+        try board.collectRejections(into: run.spool)
+        switch board.ended {
+        case .published:
+            return (.succeeded, nil)
+        case .released:
+            _ = try driver.jobCancel(id: job.jobID, now: now())
+            return (.cancelled, "cancelled; nothing was imported")
+        case .stopped(let stopped):
+            return ended(job.jobID, stopped)
+        case let .failed(chunk, message):
+            run.discardImported()
+            return (.failed, "chunk \(chunk + 1) failed: \(message)")
+        case .error(let error):
+            throw error
+        case nil:
+            return ended(job.jobID, .jobEnded(job: job.jobID, status: try driver.jobs.jobGet(id: job.jobID)?.status ?? .cancelled))
+        }
+    }
+
+    /// One chunk thread: claims and runs the job's chunks until none is
+    /// left to claim or the run has ended.
+    private func claimAndRun(of job: ChunkJob, runner number: Int, board: ChunkBoard, stop: CancellationFlag) {
+        let owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):job-\(job.jobID)-\(number)"
+        let runner = ChunkRunner(driver: driver, timing: LeaseTiming(), now: now)
+        do {
+            while board.ended == nil, !stop.isCancelled,
+                  let chunk = try driver.chunks.chunkClaim(ChunkClaimParams(owner: owner, now: now(), lease: runner.timing.lease, jobID: job.jobID)) {
+                let spool = try RejectionSpool(directory: temporaryDirectory)
+                let outcome = runner.run(chunk, of: job, owner: owner, cancellation: stop, spool: spool) { counts in
+                    board.update(chunk: chunk.index, counts: counts)
+                }
+                switch outcome {
+                case let .succeeded(counts, published):
+                    board.succeeded(chunk: chunk.index, counts: counts, rejections: spool)
+                    if published { board.end(.published) }
+                case .released:
+                    board.end(.released)
+                case .stopped(let stopped):
+                    board.end(.stopped(stopped))
+                case let .failed(message, _):
+                    board.end(.failed(chunk: chunk.index, message: message))
+                    stop.cancel()
+                    try driver.chunkFailJob(chunk: chunk, owner: owner, error: message, now: now())
+                    // A foreground job cannot be retried (no stored input), so its stage goes now.
+                    _ = try? driver.dropUnneededStages()
+                }
+            }
+        } catch {
+            board.end(.error(error))
+            stop.cancel()
+        }
     }
 
     /// The job ended while its chunks ran (another process cancelled it).

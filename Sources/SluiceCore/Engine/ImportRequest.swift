@@ -42,6 +42,10 @@ public struct ImportRequest: Sendable {
     /// the stage is published when the last one succeeds. nil: one pass in
     /// the foreground, and `ChunkPlanner.automaticCount` for a background job.
     public var chunks: Int?
+    /// How many of a foreground chunked import's chunks run at once, each
+    /// with its own reader, `workers` mapping threads and writer (a
+    /// background job's chunks run on as many workers as there are).
+    public var concurrency = 2
 
     public init(input: String, table: String? = nil, profile: Profile? = nil, format: InputFormat? = nil,
                 delimiter: UInt8? = nil, quote: UInt8? = nil, hasHeader: Bool? = nil, encoding: InputEncoding = .utf8,

@@ -1,0 +1,64 @@
+import Foundation
+
+/// What the threads running a foreground job's chunks share: the counts of
+/// the chunks that succeeded and of those still running, each chunk's
+/// rejected rows, and how the run ended (the first ending wins).
+final class ChunkBoard: @unchecked Sendable {  // all state is guarded by `lock`
+    /// How the chunk threads ended the run.
+    enum Ending {
+        case published
+        /// The run was cancelled; a chunk went back to the queue.
+        case released
+        case stopped(ChunkStopped)
+        case failed(chunk: Int, message: String)
+        /// The database failed outside of a chunk (a claim).
+        case error(any Error)
+    }
+
+    private let lock = NSLock()
+    private var done: ImportCounts
+    private var running: [Int: ImportCounts] = [:]
+    private var rejections: [Int: RejectionSpool] = [:]
+    private var ending: Ending?
+
+    /// `headerBytes`: the input read before the first chunk.
+    init(headerBytes: Int64) {
+        done = ImportCounts(bytesRead: headerBytes)
+    }
+
+    /// The succeeded chunks' counts.
+    var succeeded: ImportCounts { lock.withLock { done } }
+
+    /// The succeeded and running chunks' counts, for progress.
+    var progress: ImportCounts { lock.withLock { running.values.reduce(done) { $0.adding($1) } } }
+
+    var ended: Ending? { lock.withLock { ending } }
+
+    func update(chunk: Int, counts: ImportCounts) {
+        lock.withLock { running[chunk] = counts }
+    }
+
+    func succeeded(chunk: Int, counts: ImportCounts, rejections spool: RejectionSpool) {
+        lock.withLock {
+            running[chunk] = nil
+            done = done.adding(counts)
+            rejections[chunk] = spool
+        }
+    }
+
+    /// Ends the run, unless another thread ended it first.
+    func end(_ how: Ending) {
+        lock.withLock {
+            if ending == nil { ending = how }
+        }
+    }
+
+    /// Every succeeded chunk's rejected rows, in chunk order (the input's
+    /// order, for byte ranges), into `spool`.
+    func collectRejections(into spool: RejectionSpool) throws {
+        let ordered = lock.withLock { rejections.sorted { $0.key < $1.key }.map(\.value) }
+        for chunk in ordered {
+            try chunk.forEachChunk { for rejection in $0 { try spool.append(rejection) } }
+        }
+    }
+}
