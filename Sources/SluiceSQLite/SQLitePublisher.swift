@@ -36,6 +36,21 @@ enum SQLitePublisher {
             if target.mode == .replace { target.mode = .append }
         }
         try SQLiteSchema.prepareTarget(target, in: db)
+        do {
+            try copy(stage, into: plan, key: key, names: names, jobID: jobID, in: db)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            // The stage has no constraints; the target's own (UNIQUE, CHECK, NOT NULL, a foreign key) refused a row.
+            throw SQLiteDriverError(path: db.description, message: """
+                table '\(plan.table)' refused a row: \(error.message ?? "a constraint failed"); nothing was imported \
+                (a chunked import cannot yet reject single rows that break the table's own constraints; \
+                import without --chunks to get them as rejects)
+                """)
+        }
+        try SQLiteSchema.dropStage(jobID: jobID, in: db)
+    }
+
+    /// Copies the stage's rows into the target in the input's order.
+    private static func copy(_ stage: String, into plan: ImportPlan, key: [String], names: [String], jobID: Int64, in db: Database) throws {
         let rowID = SQLiteSchema.rowIDName(avoiding: names) ?? "rowid"
         let runs = try Row.fetchAll(db, sql: """
             SELECT first_rowid, last_rowid FROM sluice_chunk_runs WHERE job_id = ? ORDER BY chunk_index, first_rowid
@@ -51,6 +66,5 @@ enum SQLitePublisher {
                 try copy.execute(arguments: [run["first_rowid"] as Int64, run["last_rowid"] as Int64])
             }
         }
-        try SQLiteSchema.dropStage(jobID: jobID, in: db)
     }
 }

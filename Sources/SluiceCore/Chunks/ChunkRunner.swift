@@ -102,8 +102,10 @@ struct ChunkRunner {
                 }
             }
             progress(written.counts)
-            if let limit = budget.maxErrors, jobRejected > limit {
-                throw ImportStop.tooManyErrors(rejected: jobRejected, limit: limit, line: tallied.rejections.last?.line ?? 0)
+            // The chunk whose rejected rows crossed the limit says so, with its line;
+            // another chunk that merely sees the total goes on and is cancelled with the job.
+            if let limit = budget.maxErrors, jobRejected > limit, let line = tallied.rejections.last?.line {
+                throw ImportStop.tooManyErrors(rejected: jobRejected, limit: limit, line: line)
             }
             try faults?(chunk.index, chunk.attempts, written.counts)
         }

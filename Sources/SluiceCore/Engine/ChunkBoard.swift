@@ -26,9 +26,6 @@ final class ChunkBoard: @unchecked Sendable {  // all state is guarded by `lock`
         done = ImportCounts(bytesRead: headerBytes)
     }
 
-    /// The succeeded chunks' counts.
-    var succeeded: ImportCounts { lock.withLock { done } }
-
     /// The succeeded and running chunks' counts, for progress.
     var progress: ImportCounts { lock.withLock { running.values.reduce(done) { $0.adding($1) } } }
 
@@ -38,12 +35,17 @@ final class ChunkBoard: @unchecked Sendable {  // all state is guarded by `lock`
         lock.withLock { running[chunk] = counts }
     }
 
-    func succeeded(chunk: Int, counts: ImportCounts, rejections spool: RejectionSpool) {
+    func succeeded(chunk: Int, counts: ImportCounts) {
         lock.withLock {
             running[chunk] = nil
             done = done.adding(counts)
-            rejections[chunk] = spool
         }
+    }
+
+    /// Keeps the rows a chunk rejected, however it ended (a failed job
+    /// reports them too). A foreground job runs each chunk once.
+    func keep(rejections spool: RejectionSpool, of chunk: Int) {
+        lock.withLock { rejections[chunk] = spool }
     }
 
     /// Ends the run, unless another thread ended it first.
@@ -53,7 +55,7 @@ final class ChunkBoard: @unchecked Sendable {  // all state is guarded by `lock`
         }
     }
 
-    /// Every succeeded chunk's rejected rows, in chunk order (the input's
+    /// Every chunk's rejected rows, in chunk order (the input's
     /// order, for byte ranges), into `spool`.
     func collectRejections(into spool: RejectionSpool) throws {
         let ordered = lock.withLock { rejections.sorted { $0.key < $1.key }.map(\.value) }

@@ -54,8 +54,10 @@ extension ImportEngine {
             if cancellation.isCancelled { stop.cancel() }
             progress(board.progress)
         }
+        // Every row read counts, also those of chunks that did not finish
+        // (a failed job reports how far it got; a published one has no such chunk).
         progress(board.progress)
-        run.adopt(board.succeeded)
+        run.adopt(board.progress)
         try board.collectRejections(into: run.spool)
         switch board.ended {
         case .published:
@@ -87,9 +89,10 @@ extension ImportEngine {
                 let outcome = runner.run(chunk, of: job, owner: owner, cancellation: stop, spool: spool) { counts in
                     board.update(chunk: chunk.index, counts: counts)
                 }
+                board.keep(rejections: spool, of: chunk.index)
                 switch outcome {
                 case let .succeeded(counts, published):
-                    board.succeeded(chunk: chunk.index, counts: counts, rejections: spool)
+                    board.succeeded(chunk: chunk.index, counts: counts)
                     if published { board.end(.published) }
                 case .released:
                     board.end(.released)
