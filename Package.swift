@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "sluice", targets: ["sluice"]),
         .library(name: "SluiceCore", targets: ["SluiceCore"]),
         .library(name: "SluiceSQLite", targets: ["SluiceSQLite"]),
+        .library(name: "SluicePostgres", targets: ["SluicePostgres"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // zlib from the system, for reading `.gz` inputs as a stream.
@@ -35,6 +37,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
+        .target(
+            name: "SluicePostgres",
+            dependencies: [
+                "SluiceCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "sluice",
             dependencies: [
@@ -48,6 +58,8 @@ let package = Package(
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite", "SluiceCore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCore", "SluiceSQLite"]),
+        // The same test bodies against every driver (River's riverdrivertest is the model).
+        .testTarget(name: "SluiceDriverTests", dependencies: ["SluiceCore", "SluiceSQLite", "SluicePostgres"]),
     ],
     swiftLanguageModes: [.v6]
 )

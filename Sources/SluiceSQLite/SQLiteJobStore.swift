@@ -185,8 +185,9 @@ final class SQLiteJobStore: JobStore {
             """)
         for rejection in rejections {
             for error in rejection.errors {
-                try statement.execute(arguments: [jobID, rejection.line, rejection.byteOffset, error.column, error.value,
-                                                  error.kind.rawValue, error.message, rejection.original])
+                try statement.execute(arguments: [jobID, rejection.line, rejection.byteOffset, error.column.map(StoredText.clean),
+                                                  error.value.map(StoredText.clean), error.kind.rawValue,
+                                                  StoredText.clean(error.message), StoredText.clean(rejection.original)])
             }
         }
     }

@@ -1,0 +1,100 @@
+import PostgresNIO
+
+/// The control tables in schema `sluice`, as migrations that never change
+/// once shipped: a new need is a new migration. Each migration is a list of
+/// statements (PostgreSQL runs one statement per query with parameters).
+///
+/// The SQLite driver's tables grew over several migrations; PostgreSQL
+/// starts from their final shape. Lease times are unix milliseconds there
+/// and here, so that every call takes `now` and tests inject the clock.
+enum PostgresMigrations {
+    /// Serializes migrators: several workers may start at once on a new database.
+    static let lockKey: Int64 = 0x51_7C_E0_01
+
+    static let all: [(name: String, statements: [String])] = [
+        ("2026-11-24 control tables", [
+            """
+            CREATE TABLE sluice.jobs (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+                source TEXT NOT NULL,
+                profile TEXT,
+                target_table TEXT,
+                mode TEXT NOT NULL CHECK (mode IN ('append', 'upsert', 'replace')),
+                rows_read BIGINT NOT NULL DEFAULT 0,
+                rows_imported BIGINT NOT NULL DEFAULT 0,
+                rows_rejected BIGINT NOT NULL DEFAULT 0,
+                bytes BIGINT NOT NULL DEFAULT 0,
+                created_at TIMESTAMPTZ NOT NULL,
+                started_at TIMESTAMPTZ,
+                finished_at TIMESTAMPTZ,
+                summary TEXT,
+                error TEXT,
+                request TEXT,
+                storage_key TEXT,
+                progress INTEGER NOT NULL DEFAULT 0,
+                plan_basis TEXT,
+                lease_owner TEXT,
+                lease_expires_ms BIGINT
+            )
+            """,
+            "CREATE INDEX jobs_by_status ON sluice.jobs (status, id)",
+            """
+            CREATE TABLE sluice.job_errors (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                job_id BIGINT NOT NULL REFERENCES sluice.jobs (id) ON DELETE CASCADE,
+                line BIGINT NOT NULL,
+                byte_offset BIGINT NOT NULL,
+                column_name TEXT,
+                value TEXT,
+                kind TEXT NOT NULL,
+                message TEXT NOT NULL,
+                original TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX job_errors_by_job ON sluice.job_errors (job_id, line)",
+            """
+            CREATE TABLE sluice.chunks (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                job_id BIGINT NOT NULL REFERENCES sluice.jobs (id) ON DELETE CASCADE,
+                chunk_index INTEGER NOT NULL,
+                range_start BIGINT,
+                range_end BIGINT,
+                first_line BIGINT,
+                bucket_path TEXT,
+                status TEXT NOT NULL DEFAULT 'queued'
+                    CHECK (status IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                lease_owner TEXT,
+                lease_expires_ms BIGINT,
+                heartbeat_ms BIGINT,
+                rows_read BIGINT NOT NULL DEFAULT 0,
+                rows_imported BIGINT NOT NULL DEFAULT 0,
+                rows_rejected BIGINT NOT NULL DEFAULT 0,
+                rescue_count INTEGER NOT NULL DEFAULT 0,
+                widened TEXT,
+                error TEXT,
+                created_at TIMESTAMPTZ NOT NULL,
+                started_at TIMESTAMPTZ,
+                finished_at TIMESTAMPTZ,
+                UNIQUE (job_id, chunk_index)
+            )
+            """,
+            "CREATE INDEX chunks_by_status ON sluice.chunks (status, lease_expires_ms)",
+        ]),
+    ]
+
+    /// Brings the schema up to date, in one transaction under an advisory lock.
+    static func migrate(_ link: PostgresLink) throws {
+        try link.transaction { link in
+            try link.query("SELECT pg_advisory_xact_lock(\(lockKey))")
+            try link.query("CREATE SCHEMA IF NOT EXISTS sluice")
+            try link.query("CREATE TABLE IF NOT EXISTS sluice.migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            let applied = Set(try link.query("SELECT name FROM sluice.migrations").rows.map { try $0.decode(String.self) })
+            for migration in all where !applied.contains(migration.name) {
+                for statement in migration.statements { try link.query(PostgresQuery(unsafeSQL: statement)) }
+                try link.query("INSERT INTO sluice.migrations (name) VALUES (\(migration.name))")
+            }
+        }
+    }
+}
