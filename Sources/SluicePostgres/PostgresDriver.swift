@@ -6,12 +6,13 @@ import SluiceCore
 /// in the connection's own schema.
 ///
 /// Issue 4 builds this driver up to the SQLite driver's protocols in
-/// steps; so far it has the job store. Import sessions (COPY), chunks,
+/// steps; so far it has the job and chunk stores. Import sessions (COPY), chunks,
 /// locks and the publish follow, and until then the CLI does not offer
 /// `--db postgres://`.
 public final class PostgresDriver: Sendable {
     public let url: PostgresURL
     public let jobs: any JobStore
+    public let chunks: any ChunkStore
     let link: PostgresLink
 
     public init(url: PostgresURL) throws {
@@ -24,6 +25,7 @@ public final class PostgresDriver: Sendable {
             throw error
         }
         jobs = PostgresJobStore(link: link)
+        chunks = PostgresChunkStore(link: link)
     }
 
     /// Where the data lands, for messages: never the password.

@@ -13,6 +13,9 @@ enum DriverKind: String, CaseIterable, CustomTestStringConvertible {
 /// A fresh, empty database of one kind, and its driver's stores; removed on deinit.
 final class DriverUnderTest {
     let jobs: any JobStore
+    let chunks: any ChunkStore
+    /// Opens one more driver (a connection of its own) on the same database.
+    let another: () throws -> (jobs: any JobStore, chunks: any ChunkStore)
     private let cleanup: () -> Void
 
     /// nil when `kind` cannot run here (PostgreSQL without a test server, outside CI).
@@ -21,24 +24,45 @@ final class DriverUnderTest {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-driver-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let driver = try SQLiteDriver(path: directory.appendingPathComponent("test.db").path)
-            return DriverUnderTest(jobs: driver.jobs) { _ = driver; try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("test.db").path
+            let driver = try SQLiteDriver(path: path)
+            return DriverUnderTest(jobs: driver.jobs, chunks: driver.chunks, another: {
+                let more = try SQLiteDriver(path: path)
+                return (more.jobs, more.chunks)
+            }) { _ = driver; try? FileManager.default.removeItem(at: directory) }
         case .postgres:
             guard let database = try TestPostgres.freshDatabase() else { return nil }
             let driver = try PostgresDriver(url: database.url)
-            return DriverUnderTest(jobs: driver.jobs) {
+            let opened = OpenedDrivers()
+            return DriverUnderTest(jobs: driver.jobs, chunks: driver.chunks, another: {
+                let more = try PostgresDriver(url: database.url)
+                opened.add(more)
+                return (more.jobs, more.chunks)
+            }) {
                 driver.close()
+                opened.closeAll()
                 database.drop()
             }
         }
     }
 
-    private init(jobs: any JobStore, cleanup: @escaping () -> Void) {
+    private init(jobs: any JobStore, chunks: any ChunkStore, another: @escaping () throws -> (jobs: any JobStore, chunks: any ChunkStore),
+                 cleanup: @escaping () -> Void) {
         self.jobs = jobs
+        self.chunks = chunks
+        self.another = another
         self.cleanup = cleanup
     }
 
     deinit { cleanup() }
+}
+
+/// The extra PostgreSQL drivers a test opened, closed with its database.
+final class OpenedDrivers: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var drivers: [PostgresDriver] = []
+    func add(_ driver: PostgresDriver) { lock.withLock { drivers.append(driver) } }
+    func closeAll() { lock.withLock { drivers.forEach { $0.close() } } }
 }
 
 /// The test server: `SLUICE_TEST_POSTGRES_URL` (scripts/test.sh starts one

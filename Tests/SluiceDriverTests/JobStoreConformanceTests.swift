@@ -67,6 +67,9 @@ struct JobStoreConformanceTests {
         #expect(try jobs.jobPlanned(id: job.id, owner: "a", basis: "{\"strategy\":\"ranges\"}", chunks: chunks, now: start))
         let planned = try #require(try jobs.jobGet(id: job.id))
         #expect(planned.progress == 10 && planned.planBasis == "{\"strategy\":\"ranges\"}" && planned.status == .running)
+        let stored = try driver.chunks.chunkList(jobID: job.id)
+        #expect(stored.map(\.index) == [0, 1, 2] && stored.allSatisfy { $0.status == .queued })
+        #expect(stored[2].range == ByteRange(start: 20, end: 30, firstLine: 4))
         #expect(try jobs.jobRescueExpired(now: start.addingTimeInterval(3600)) == 0, "a planned job's lease is dropped: its chunks carry their own")
     }
 

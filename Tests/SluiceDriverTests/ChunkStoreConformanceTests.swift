@@ -1,15 +1,15 @@
 import Foundation
 import Testing
 import SluiceCore
-import SluiceSQLite
 
-@Suite("Chunk leases")
-struct ChunkStoreTests {
+/// Chunks and their leases, the same test bodies for every driver.
+@Suite("Chunk leases, on every driver")
+struct ChunkStoreConformanceTests {
     let start = Date(timeIntervalSince1970: 1_800_000_000)
     let lease: TimeInterval = 30
 
     /// A running background job (its input stored) with `count` chunks of 100 bytes each.
-    func runningJob(_ driver: SQLiteDriver, chunks count: Int, status running: Bool = true) throws -> Int64 {
+    func runningJob(_ driver: DriverUnderTest, chunks count: Int, status running: Bool = true) throws -> Int64 {
         let job = try driver.jobs.jobCreate(JobCreateParams(source: "big.csv", profile: nil, table: "t", mode: .append, bytes: 0, now: start))
         try driver.jobs.jobSetStorage(id: job.id, key: "job-\(job.id)/input")
         if running { try driver.jobs.jobMarkRunning(id: job.id, now: start) }
@@ -19,14 +19,13 @@ struct ChunkStoreTests {
         return job.id
     }
 
-    func claim(_ driver: SQLiteDriver, _ owner: String, at seconds: TimeInterval) throws -> Chunk? {
+    func claim(_ driver: DriverUnderTest, _ owner: String, at seconds: TimeInterval) throws -> Chunk? {
         try driver.chunks.chunkClaim(ChunkClaimParams(owner: owner, now: start.addingTimeInterval(seconds), lease: lease))
     }
 
-    @Test("workers claim chunks in order, one each, until none is left")
-    func claimsInOrder() throws {
-        let scratch = try Scratch()
-        let driver = try scratch.driver()
+    @Test("workers claim chunks in order, one each, until none is left", arguments: DriverKind.allCases)
+    func claimsInOrder(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
         let job = try runningJob(driver, chunks: 2)
         let first = try #require(try claim(driver, "a", at: 0))
         #expect(first.index == 0 && first.leaseOwner == "a" && first.attempts == 1 && first.status == .running)
@@ -36,10 +35,9 @@ struct ChunkStoreTests {
         #expect(try driver.chunks.chunkList(jobID: job).map(\.leaseOwner) == ["a", "b"])
     }
 
-    @Test("an expired lease is taken over and counted as a rescue; the old owner can no longer heartbeat or finish")
-    func takeover() throws {
-        let scratch = try Scratch()
-        let driver = try scratch.driver()
+    @Test("an expired lease is taken over and counted as a rescue; the old owner can no longer heartbeat or finish", arguments: DriverKind.allCases)
+    func takeover(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
         _ = try runningJob(driver, chunks: 1)
         let chunk = try #require(try claim(driver, "a", at: 0))
         #expect(try driver.chunks.chunkHeartbeat(id: chunk.id, owner: "a", now: start.addingTimeInterval(20), lease: lease))
@@ -57,10 +55,9 @@ struct ChunkStoreTests {
         #expect(try claim(driver, "c", at: 1000) == nil, "a finished chunk is never claimed again")
     }
 
-    @Test("a released chunk goes back to the queue without counting as a rescue")
-    func release() throws {
-        let scratch = try Scratch()
-        let driver = try scratch.driver()
+    @Test("a released chunk goes back to the queue without counting as a rescue", arguments: DriverKind.allCases)
+    func release(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
         _ = try runningJob(driver, chunks: 1)
         let chunk = try #require(try claim(driver, "a", at: 0))
         #expect(try !driver.chunks.chunkRelease(id: chunk.id, owner: "someone else"))
@@ -69,25 +66,36 @@ struct ChunkStoreTests {
         #expect(again.id == chunk.id && again.rescueCount == 0 && again.attempts == 2)
     }
 
-    @Test("chunks of a job that is not running are not claimed")
-    func onlyRunningJobs() throws {
-        let scratch = try Scratch()
-        let driver = try scratch.driver()
+    @Test("the rescuer queues chunks whose lease expired, each with one more rescue", arguments: DriverKind.allCases)
+    func rescue(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
+        let job = try runningJob(driver, chunks: 3)
+        _ = try #require(try claim(driver, "a", at: 0))
+        _ = try #require(try claim(driver, "b", at: 20))
+        #expect(try driver.chunks.chunkRescueExpired(now: start.addingTimeInterval(40)) == 1, "a's lease ran out at 30 s, b's runs to 50 s")
+        let chunks = try driver.chunks.chunkList(jobID: job)
+        #expect(chunks.map(\.status) == [.queued, .running, .queued] && chunks.map(\.rescueCount) == [1, 0, 0])
+        #expect(chunks[0].leaseOwner == nil && chunks[1].leaseOwner == "b")
+    }
+
+    @Test("chunks of a job that is not running are not claimed", arguments: DriverKind.allCases)
+    func onlyRunningJobs(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
         _ = try runningJob(driver, chunks: 2, status: false)
         #expect(try claim(driver, "a", at: 0) == nil)
     }
 
-    @Test("claimers on separate connections racing for 200 chunks lease each exactly once")
-    func racingClaims() throws {
-        let scratch = try Scratch()
-        _ = try runningJob(try scratch.driver(), chunks: 200)
-        let drivers = try (0..<4).map { _ in try scratch.driver() }
+    @Test("claimers on separate connections racing for 200 chunks lease each exactly once", arguments: DriverKind.allCases)
+    func racingClaims(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
+        _ = try runningJob(driver, chunks: 200)
+        let drivers = try (0..<4).map { _ in try driver.another() }
         let claimed = ClaimLog()
         let group = DispatchGroup()
         let start = self.start, lease = self.lease
-        for (index, driver) in drivers.enumerated() {
+        for (index, opened) in drivers.enumerated() {
             let owner = "worker-\(index)"
-            let store = driver.chunks
+            let store = opened.chunks
             group.enter()
             Thread {
                 while let chunk = try? store.chunkClaim(ChunkClaimParams(owner: owner, now: start, lease: lease)) {
