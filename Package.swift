@@ -50,6 +50,7 @@ let package = Package(
             dependencies: [
                 "SluiceCore",
                 "SluiceSQLite",
+                "SluicePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -57,9 +58,11 @@ let package = Package(
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
         .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite", "SluiceCore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCore", "SluiceSQLite"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCore", "SluiceSQLite", "SluiceTestSupport"]),
+        // The test PostgreSQL server, for the tests that need one.
+        .target(name: "SluiceTestSupport", dependencies: ["SluicePostgres"], path: "Tests/SluiceTestSupport"),
         // The same test bodies against every driver (River's riverdrivertest is the model).
-        .testTarget(name: "SluiceDriverTests", dependencies: ["SluiceCore", "SluiceSQLite", "SluicePostgres"]),
+        .testTarget(name: "SluiceDriverTests", dependencies: ["SluiceCore", "SluiceSQLite", "SluicePostgres", "SluiceTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -9,6 +9,8 @@ public struct PostgresDriverError: Error, Sendable, CustomStringConvertible, Tra
     public var message: String
     /// The server's SQLSTATE, when the server answered.
     public var sqlState: String?
+    /// The server's detail, such as `Key (id)=(5) already exists.`
+    public var detail: String?
     public var isTransient: Bool
 
     public init(url: PostgresURL, message: String, sqlState: String? = nil, transient: Bool = false) {
@@ -30,6 +32,7 @@ public struct PostgresDriverError: Error, Sendable, CustomStringConvertible, Tra
         if let info = error.serverInfo, let message = info[.message] {
             let state = info[.sqlState]
             self.init(url: url, message: message, sqlState: state, transient: state.map(Self.isTransient) ?? false)
+            detail = info[.detail]
         } else {
             // No answer from the server: it is down, unreachable or refused us.
             self.init(url: url, message: "cannot reach the server (\(error.code))", transient: true)
@@ -42,4 +45,18 @@ public struct PostgresDriverError: Error, Sendable, CustomStringConvertible, Tra
     }
 
     public var description: String { "\(target): \(message)" }
+
+    /// The server refused the rows themselves: a constraint (SQLSTATE class
+    /// 23) or a value the column cannot hold (class 22), not the connection
+    /// or the statement.
+    var refusesRows: Bool {
+        guard let sqlState else { return false }
+        return sqlState.hasPrefix("23") || sqlState.hasPrefix("22")
+    }
+
+    /// What a refused row's rejection says: the server's message and detail.
+    var rowError: RowError {
+        RowError(kind: sqlState?.hasPrefix("23") == true ? .constraint : .cast,
+                 message: detail.map { "\(message) (\($0))" } ?? message)
+    }
 }

@@ -12,6 +12,7 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
     private let connection: PostgresConnection
     private let lock = NSRecursiveLock()
     private let logger: Logger
+    private var closed = false
 
     private init(url: PostgresURL, connection: PostgresConnection, logger: Logger) {
         self.url = url
@@ -25,6 +26,15 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
         do {
             let connection = try PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(),
                                                             configuration: configuration, id: 1, logger: logger).wait()
+            // Timestamps go in and come out in UTC, as the mapper writes them.
+            _ = try connection.query("SET TIME ZONE 'UTC'", logger: logger).wait()
+            // Target tables go where the user's tables are, never into the
+            // control schema, which a role named `sluice` would otherwise
+            // find first ("$user" leads the default search path).
+            _ = try connection.query("""
+                SELECT set_config('search_path', COALESCE(NULLIF(array_to_string(ARRAY(
+                    SELECT quote_ident(name) FROM unnest(current_schemas(false)) AS name WHERE name <> 'sluice'), ','), ''), 'public'), false)
+                """, logger: logger).wait()
             return PostgresLink(url: url, connection: connection, logger: logger)
         } catch {
             throw PostgresDriverError(url: url, error)
@@ -58,9 +68,48 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
         }
     }
 
-    func close() {
-        lock.withLock { _ = try? connection.close().wait() }
+    /// `COPY table (columns) FROM STDIN`, `data` in the text format.
+    /// postgres-nio quotes the names without escaping them, so a name with a
+    /// double quote is refused here rather than spliced into SQL.
+    func copy(into table: String, columns: [String], data: ByteBuffer) throws {
+        if let bad = ([table] + columns).first(where: { $0.contains("\"") }) {
+            throw PostgresDriverError(url: url, message: "cannot load '\(bad)': a PostgreSQL name with a double quote cannot go through COPY; rename it")
+        }
+        try lock.withLock {
+            let outcome = CopyOutcome()
+            let finished = DispatchSemaphore(value: 0)
+            let connection = self.connection, logger = self.logger
+            Task(executorPreference: CopyExecutor.shared) {
+                do {
+                    try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                        try await writer.write(data)
+                    }
+                } catch {
+                    outcome.error = error
+                }
+                finished.signal()
+            }
+            finished.wait()
+            if let error = outcome.error { throw PostgresDriverError(url: url, error) }
+        }
     }
+
+    /// Closes the connection; a link closes itself when it goes away.
+    func close() {
+        lock.withLock {
+            guard !closed else { return }
+            closed = true
+            _ = try? connection.close().wait()
+        }
+    }
+
+    deinit { close() }
+}
+
+/// How a COPY ended, handed from its task to the waiting thread (the
+/// semaphore orders the write before the read).
+private final class CopyOutcome: @unchecked Sendable {
+    var error: (any Error)?
 }
 
 extension PostgresQueryResult {

@@ -1,13 +1,14 @@
 import ArgumentParser
 import Foundation
 import SluiceCore
+import SluicePostgres
 import SluiceSQLite
 
 /// `--db`, shared by every command that touches a database.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
-        "The database: a SQLite file path (default ./sluice.db, or $SLUICE_DATABASE). $SLUICE_BUSY_TIMEOUT: seconds to wait for another writer (default 5).",
-        valueName: "path"))
+        "The database: a SQLite file path (default ./sluice.db), or postgres://user:password@host:port/dbname; or $SLUICE_DATABASE. $SLUICE_BUSY_TIMEOUT: seconds SQLite waits for another writer (default 5).",
+        valueName: "path|url"))
     var db: String?
 
     /// Flags first, then the environment, then the default.
@@ -15,10 +16,13 @@ struct DatabaseOptions: ParsableArguments {
         db ?? ProcessInfo.processInfo.environment["SLUICE_DATABASE"] ?? "sluice.db"
     }
 
-    func openDriver() throws -> SQLiteDriver {
+    /// True when the database is PostgreSQL.
+    var isPostgres: Bool { PostgresURL.isPostgres(location) }
+
+    func openDriver() throws -> any SluiceDriver {
         let location = self.location
-        if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-            throw CLIError("PostgreSQL is not supported by this version of sluice yet; use a SQLite file path for --db")
+        if PostgresURL.isPostgres(location) {
+            return try PostgresDriver(url: try PostgresURL(location))
         }
         var configuration = SQLiteDriver.Configuration()
         if let text = ProcessInfo.processInfo.environment["SLUICE_BUSY_TIMEOUT"] {
