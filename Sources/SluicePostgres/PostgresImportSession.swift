@@ -3,13 +3,29 @@ import PostgresNIO
 import SluiceCore
 
 /// One import into PostgreSQL, on a connection of its own: a single
-/// transaction around the table's preparation, every row (by COPY, see
-/// `PostgresRowLoader`), the job's end and its errors.
+/// transaction around the table's preparation, every row, the job's end
+/// and its errors.
+///
+/// Appended rows stream: batches go into one open COPY, up to
+/// `rowsPerStream` rows under one savepoint, so that the server stores rows
+/// while the client maps the next ones. The COPY's answer comes when the
+/// stream ends; if the table refused a row, the stream is undone and its
+/// batches are loaded again one by one by `PostgresRowLoader`, down to the
+/// refused rows. Those refusals are returned by the `write` that ended the
+/// stream, or by `finishWrites`. Upserts load batch by batch.
 final class PostgresImportSession: ImportSession {
+    /// Rows per streamed COPY: enough to keep both sides busy, few enough
+    /// that a refused stream is cheap to load again.
+    static let rowsPerStream = 65_536
+
     private let url: PostgresURL
     private var link: PostgresLink?
     private var plan: ImportPlan?
     private var loader: PostgresRowLoader?
+    /// The open COPY and the batches it holds (kept to load again if refused).
+    private var stream: PostgresCopyStream?
+    private var streamed: [MappedBatch] = []
+    private var streamedRows = 0
     /// The types the target's columns have now, per plan column (a table
     /// this import creates widens as values need).
     private var declared: [ColumnType] = []
@@ -33,13 +49,58 @@ final class PostgresImportSession: ImportSession {
 
     func write(_ batch: MappedBatch) throws -> [Rejection] {
         guard let loader, let plan, let link else { preconditionFailure("write before begin") }
-        if plan.createsTable { try widen(to: plan.targetWidened(batch.widenedTypes), plan: plan, link: link, loader: loader) }
-        return try loader.load(batch)
+        var refused: [Rejection] = []
+        let wider = plan.targetWidened(batch.widenedTypes)
+        if plan.createsTable && needsWidening(wider) {
+            // ALTER cannot run while a COPY holds the connection.
+            refused += try endStream()
+            try widen(to: wider, plan: plan, link: link, loader: loader)
+        }
+        guard loader.upsertKey.isEmpty else { return refused + (try loader.load(batch)) }
+        if stream == nil {
+            try link.query("SAVEPOINT sluice_stream")
+            stream = try PostgresCopyStream(link: link, table: plan.table, columns: loader.columns)
+        }
+        var data = ByteBufferAllocator().buffer(capacity: batch.rowCount * batch.columnCount * 12)
+        PostgresCopyEncoder.append(0..<batch.rowCount, of: batch, withLine: false, to: &data)
+        stream?.send(data)
+        streamed.append(batch)
+        streamedRows += batch.rowCount
+        if streamedRows >= Self.rowsPerStream { refused += try endStream() }
+        return refused
     }
 
     func write(groups: GroupedRows) throws -> [Rejection] {
         guard let loader else { preconditionFailure("write before begin") }
-        return try loader.load(groups)
+        let refused = try endStream()
+        return refused + (try loader.load(groups))
+    }
+
+    func finishWrites() throws -> [Rejection] {
+        try endStream()
+    }
+
+    /// Ends the open COPY; if the table refused a row, undoes it and loads
+    /// its batches again one by one. Returns the refused rows.
+    private func endStream() throws -> [Rejection] {
+        guard let stream, let link, let loader else { return [] }
+        self.stream = nil
+        let batches = streamed
+        streamed = []
+        streamedRows = 0
+        do {
+            try stream.finish()
+            try link.query("RELEASE SAVEPOINT sluice_stream")
+            return []
+        } catch let error as PostgresDriverError where error.refusesRows {
+            try link.query("ROLLBACK TO SAVEPOINT sluice_stream")
+            try link.query("RELEASE SAVEPOINT sluice_stream")
+            return try batches.flatMap { try loader.load($0) }
+        }
+    }
+
+    private func needsWidening(_ wider: [ColumnType?]) -> Bool {
+        wider.enumerated().contains { index, type in type.map { declared[index].widened(with: $0) != declared[index] } ?? false }
     }
 
     /// Alters the columns whose values needed a wider type than declared.
@@ -58,6 +119,7 @@ final class PostgresImportSession: ImportSession {
 
     func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws {
         guard let link else { preconditionFailure("commit before begin") }
+        precondition(stream == nil, "commit with a COPY still open: the engine calls finishWrites first")
         if let job {
             if let rejections {
                 try rejections.forEachChunk { try PostgresJobStore.insertErrors(jobID: job.id, rejections: $0, in: link) }
@@ -69,6 +131,10 @@ final class PostgresImportSession: ImportSession {
     }
 
     func rollback() {
+        // An open COPY is ended (whatever it says) before the connection can roll back.
+        try? stream?.finish()
+        stream = nil
+        streamed = []
         guard let link else { return }
         _ = try? link.query("ROLLBACK")
         close()

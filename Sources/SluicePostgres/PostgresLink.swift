@@ -72,9 +72,7 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
     /// postgres-nio quotes the names without escaping them, so a name with a
     /// double quote is refused here rather than spliced into SQL.
     func copy(into table: String, columns: [String], data: ByteBuffer) throws {
-        if let bad = ([table] + columns).first(where: { $0.contains("\"") }) {
-            throw PostgresDriverError(url: url, message: "cannot load '\(bad)': a PostgreSQL name with a double quote cannot go through COPY; rename it")
-        }
+        try Self.checkNames([table] + columns, url: url)
         try lock.withLock {
             let outcome = CopyOutcome()
             let finished = DispatchSemaphore(value: 0)
@@ -91,6 +89,36 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
             }
             finished.wait()
             if let error = outcome.error { throw PostgresDriverError(url: url, error) }
+        }
+    }
+
+    /// Starts a COPY fed from `stream` (see `PostgresCopyStream`); holds
+    /// the link until `endStreaming`.
+    func copyStreaming(into table: String, columns: [String], stream: AsyncStream<ByteBuffer>,
+                       outcome: @escaping @Sendable (any Error) -> Void, finished: DispatchSemaphore) throws {
+        try Self.checkNames([table] + columns, url: url)
+        lock.lock()
+        let connection = self.connection, logger = self.logger
+        Task(executorPreference: CopyExecutor.shared) {
+            do {
+                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    for await data in stream { try await writer.write(data) }
+                }
+            } catch {
+                outcome(error)
+            }
+            finished.signal()
+        }
+    }
+
+    func endStreaming() {
+        lock.unlock()
+    }
+
+    /// postgres-nio quotes COPY's names without escaping them.
+    private static func checkNames(_ names: [String], url: PostgresURL) throws {
+        if let bad = names.first(where: { $0.contains("\"") }) {
+            throw PostgresDriverError(url: url, message: "cannot load '\(bad)': a PostgreSQL name with a double quote cannot go through COPY; rename it")
         }
     }
 

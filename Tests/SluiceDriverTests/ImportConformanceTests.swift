@@ -62,6 +62,23 @@ struct ImportConformanceTests {
         #expect(errors[2].message.lowercased().contains("not") && errors[2].message.lowercased().contains("null"))
     }
 
+    @Test("150,000 rows with two refused deep inside: exactly those two are rejected, with their lines, and the counts add up", arguments: DriverKind.allCases)
+    func refusedRowsInALongImport(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
+        let files = try Files()
+        try driver.execute("CREATE TABLE big (id BIGINT UNIQUE, v TEXT)")
+        var text = "id,v\n"
+        for id in 0..<150_000 { text += "\(id == 100_000 ? 7 : id == 140_000 ? 99_999 : id),v\(id)\n" }
+        let outcome = try run(driver, try files.write("big.csv", text)) { $0.table = "big" }
+        #expect(outcome.status == .succeeded)
+        #expect(outcome.counts.rowsRead == 150_000 && outcome.counts.rowsImported == 149_998 && outcome.counts.rowsRejected == 2)
+        let jobID = try #require(outcome.jobID)
+        #expect(try driver.jobs.jobErrors(jobID: jobID, limit: 10, offset: 0).map(\.line) == [100_002, 140_002])
+        #expect(try driver.rows("SELECT CAST(COUNT(*) AS TEXT), CAST(SUM(id) AS TEXT) FROM big") ==
+                [["149998", String((0..<150_000).reduce(0, +) - 100_000 - 140_000)]])
+        #expect(outcome.firstRejections.map(\.line) == [100_002, 140_002])
+    }
+
     @Test("an upsert by key, run twice, gives the same table; the last row of a key in the file wins", arguments: DriverKind.allCases)
     func upsertTwice(_ kind: DriverKind) throws {
         guard let driver = try DriverUnderTest.make(kind) else { return }

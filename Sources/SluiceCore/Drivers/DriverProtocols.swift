@@ -75,6 +75,11 @@ public protocol ImportSession: AnyObject {
     /// Writes the groups of an aggregating import, after its last batch;
     /// returns the groups the database refused.
     func write(groups: GroupedRows) throws -> [Rejection]
+    /// Writes whatever `write` still holds, after the last batch: a driver
+    /// may send batches on before it knows what the database made of them
+    /// (`write` then returns refusals of earlier batches). Returns the rows
+    /// refused that no `write` returned.
+    func finishWrites() throws -> [Rejection]
     /// Makes everything visible at once, together with the job's end (nil
     /// for a dry run) and its rejected rows, so that the record never
     /// disagrees with the data. `widened` gives, per plan column, a wider
@@ -82,6 +87,11 @@ public protocol ImportSession: AnyObject {
     func commit(widened: [ColumnType?], finishing job: JobFinishParams?, rejections: RejectionSpool?) throws
     /// Undoes everything since `begin`.
     func rollback()
+}
+
+extension ImportSession {
+    /// A session whose `write` answers for each batch at once holds nothing.
+    public func finishWrites() throws -> [Rejection] { [] }
 }
 
 /// A database that Sluice can import into and keep its jobs in.

@@ -85,6 +85,7 @@ public final class ImportEngine {
                 try run.absorb(batch, refused: try aggregator?.add(batch) ?? opened.write(batch))
                 progress(run.counts)
             }
+            try run.absorb(refused: try opened.finishWrites())
             if let aggregator, let refused = try opened.write(groups: aggregator.rows()).first {
                 throw ImportStop.groupRefused(file: request.input, line: refused.line, table: run.plan.table, reason: refused.summary)
             }
@@ -157,6 +158,18 @@ final class JobRun {
         }
         if let limit = budget.maxErrors, counts.rowsRejected > limit {
             throw ImportStop.tooManyErrors(rejected: counts.rowsRejected, limit: limit, line: rejections.last?.line ?? 0)
+        }
+    }
+
+    /// Counts rows the database refused after their batch was counted
+    /// (a driver that answers for a batch later, `ImportSession.finishWrites`).
+    func absorb(refused: [Rejection]) throws {
+        guard !refused.isEmpty else { return }
+        counts.rowsImported -= refused.count
+        counts.rowsRejected += refused.count
+        for rejection in refused.sorted(by: { $0.line < $1.line }) { try spool.append(rejection) }
+        if let limit = budget.maxErrors, counts.rowsRejected > limit {
+            throw ImportStop.tooManyErrors(rejected: counts.rowsRejected, limit: limit, line: refused.map(\.line).max() ?? 0)
         }
     }
 
