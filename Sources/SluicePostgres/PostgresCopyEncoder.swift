@@ -60,3 +60,13 @@ enum PostgresCopyEncoder {
         }
     }
 }
+
+/// COPY text made on the mapping threads (see `BatchEncoder`), for the
+/// rows a streamed COPY appends.
+struct PostgresCopyBatchEncoder: BatchEncoder {
+    func encode(_ batch: MappedBatch) -> [UInt8] {
+        var buffer = ByteBufferAllocator().buffer(capacity: batch.rowCount * batch.columnCount * 12)
+        PostgresCopyEncoder.append(0..<batch.rowCount, of: batch, withLine: false, to: &buffer)
+        return Array(buffer.readableBytesView)
+    }
+}

@@ -61,9 +61,7 @@ final class PostgresImportSession: ImportSession {
             try link.query("SAVEPOINT sluice_stream")
             stream = try PostgresCopyStream(link: link, table: plan.table, columns: loader.columns)
         }
-        var data = ByteBufferAllocator().buffer(capacity: batch.rowCount * batch.columnCount * 12)
-        PostgresCopyEncoder.append(0..<batch.rowCount, of: batch, withLine: false, to: &data)
-        stream?.send(data)
+        stream?.send(ByteBuffer(bytes: batch.encoded ?? PostgresCopyBatchEncoder().encode(batch)))
         streamed.append(batch)
         streamedRows += batch.rowCount
         if streamedRows >= Self.rowsPerStream { refused += try endStream() }
@@ -74,6 +72,12 @@ final class PostgresImportSession: ImportSession {
         guard let loader else { preconditionFailure("write before begin") }
         let refused = try endStream()
         return refused + (try loader.load(groups))
+    }
+
+    /// Appended rows are encoded on the mapping threads; an upsert's carry
+    /// their lines and are encoded by the loader.
+    var batchEncoder: (any BatchEncoder)? {
+        plan?.mode == .upsert ? nil : PostgresCopyBatchEncoder()
     }
 
     func finishWrites() throws -> [Rejection] {

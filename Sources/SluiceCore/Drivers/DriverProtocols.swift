@@ -80,6 +80,9 @@ public protocol ImportSession: AnyObject {
     /// (`write` then returns refusals of earlier batches). Returns the rows
     /// refused that no `write` returned.
     func finishWrites() throws -> [Rejection]
+    /// Encodes batches for this session on the mapping threads; nil when the
+    /// session binds values itself.
+    var batchEncoder: (any BatchEncoder)? { get }
     /// Makes everything visible at once, together with the job's end (nil
     /// for a dry run) and its rejected rows, so that the record never
     /// disagrees with the data. `widened` gives, per plan column, a wider
@@ -92,6 +95,15 @@ public protocol ImportSession: AnyObject {
 extension ImportSession {
     /// A session whose `write` answers for each batch at once holds nothing.
     public func finishWrites() throws -> [Rejection] { [] }
+
+    public var batchEncoder: (any BatchEncoder)? { nil }
+}
+
+/// Turns a mapped batch's good rows into the bytes a database loads in bulk
+/// (PostgreSQL's COPY text). The pipeline calls it on the mapping threads,
+/// so that the one writer thread only sends.
+public protocol BatchEncoder: Sendable {
+    func encode(_ batch: MappedBatch) -> [UInt8]
 }
 
 /// A database that Sluice can import into and keep its jobs in.

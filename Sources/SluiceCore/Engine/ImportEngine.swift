@@ -78,7 +78,8 @@ public final class ImportEngine {
             try opened.begin(plan: run.plan)
             let decoder = request.decoder(for: input.dialect)
             let pipeline = ImportPipeline(reader: input.reader, mapper: RowMapper(plan: run.plan, decoder: decoder),
-                                          workers: request.workers, cancellation: cancellation)
+                                          workers: request.workers, cancellation: cancellation,
+                                          encoder: run.plan.aggregation == nil ? opened.batchEncoder : nil)
             // An aggregating import folds the rows as they come and writes the groups at the end.
             let aggregator = try run.plan.aggregation.map { _ in try BatchAggregator(plan: run.plan) }
             try pipeline.run { batch in

@@ -18,6 +18,9 @@ public struct MappedBatch: Sendable {
     public var source: RecordBatch
     /// How the source's fields are decoded, to report a refused row's fields.
     public var decoder = FieldDecoder()
+    /// The good rows as the writer's database takes them in bulk, made on
+    /// the mapping thread when the session has a `BatchEncoder`.
+    public var encoded: [UInt8]?
 
     public init(source: RecordBatch, columnCount: Int) {
         self.sequence = source.sequence

@@ -11,12 +11,15 @@ public final class ImportPipeline {
     private let mapper: RowMapper
     private let workers: Int
     private let cancellation: CancellationFlag
+    private let encoder: (any BatchEncoder)?
 
-    public init(reader: any RecordReader, mapper: RowMapper, workers: Int, cancellation: CancellationFlag) {
+    public init(reader: any RecordReader, mapper: RowMapper, workers: Int, cancellation: CancellationFlag,
+                encoder: (any BatchEncoder)? = nil) {
         self.reader = reader
         self.mapper = mapper
         self.workers = max(1, workers)
         self.cancellation = cancellation
+        self.encoder = encoder
     }
 
     /// Runs the import, calling `consume` for each mapped batch in input
@@ -28,7 +31,7 @@ public final class ImportPipeline {
         let output = ReorderBuffer<MappedBatch>(window: workers * 3)
         let threads = DispatchGroup()
         let reader = UncheckedBox(self.reader)
-        let mapper = self.mapper
+        let mapper = self.mapper, encoder = self.encoder
         let cancellation = self.cancellation
 
         startThread(group: threads, name: "sluice-reader") {
@@ -49,7 +52,9 @@ public final class ImportPipeline {
             startThread(group: threads, name: "sluice-worker-\(index)") {
                 while let batch = input.take() {
                     if cancellation.isCancelled { continue }
-                    guard output.put(batch.sequence, .success(mapper.map(batch))) else { break }
+                    var mapped = mapper.map(batch)
+                    if let encoder { mapped.encoded = encoder.encode(mapped) }
+                    guard output.put(batch.sequence, .success(mapped)) else { break }
                 }
             }
         }
