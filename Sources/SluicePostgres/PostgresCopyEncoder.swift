@@ -62,11 +62,13 @@ enum PostgresCopyEncoder {
 }
 
 /// COPY text made on the mapping threads (see `BatchEncoder`), for the
-/// rows a streamed COPY appends.
+/// rows a streamed COPY appends, or a chunk's rows with their lines.
 struct PostgresCopyBatchEncoder: BatchEncoder {
+    var withLine = false
+
     func encode(_ batch: MappedBatch) -> [UInt8] {
-        var buffer = ByteBufferAllocator().buffer(capacity: batch.rowCount * batch.columnCount * 12)
-        PostgresCopyEncoder.append(0..<batch.rowCount, of: batch, withLine: false, to: &buffer)
+        var buffer = ByteBufferAllocator().buffer(capacity: batch.rowCount * (batch.columnCount + (withLine ? 1 : 0)) * 12)
+        PostgresCopyEncoder.append(0..<batch.rowCount, of: batch, withLine: withLine, to: &buffer)
         return Array(buffer.readableBytesView)
     }
 }

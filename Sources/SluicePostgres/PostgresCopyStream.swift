@@ -21,7 +21,7 @@ final class PostgresCopyStream {
         var error: (any Error)?
     }
 
-    init(link: PostgresLink, table: String, columns: [String]) throws {
+    init(link: PostgresLink, table: PostgresTableName, columns: [String]) throws {
         self.link = link
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         self.continuation = continuation

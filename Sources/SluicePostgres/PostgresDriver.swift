@@ -6,10 +6,9 @@ import SluiceCore
 /// brought up to date by migrations when the driver opens), target tables
 /// in the connection's own schema.
 ///
-/// Issue 4 builds this driver up in steps. It has the job and chunk stores
-/// and the one-pass import (COPY, see `PostgresImportSession`); chunk
-/// sessions and the publish follow, and until then a chunked job fails
-/// with a clear reason (`makeChunkSession`).
+/// One-pass imports COPY in one transaction (`PostgresImportSession`);
+/// chunked jobs COPY into a stage side by side (`PostgresChunkSession`),
+/// and their last chunk publishes it (`PostgresPublisher`).
 public final class PostgresDriver: SluiceDriver, Sendable {
     public let url: PostgresURL
     public let jobs: any JobStore
@@ -41,11 +40,13 @@ public final class PostgresDriver: SluiceDriver, Sendable {
     }
 
     public func makeChunkSession(chunk: Chunk, owner: String) throws -> any ChunkSession {
-        throw PostgresDriverError(url: url, message: "chunked and background imports into PostgreSQL are not built yet; import in one pass (without --chunks)")
+        try PostgresChunkSession(url: url, chunk: chunk, owner: owner)
     }
 
     public func chunkFailJob(chunk: Chunk, owner: String, error: String, now: Date) throws {
         try link.transaction { link in
+            // The job's row first, as every transaction that changes a job and its chunks.
+            try link.query("SELECT 1 FROM sluice.jobs WHERE id = \(chunk.jobID) FOR UPDATE")
             try link.query("""
                 UPDATE sluice.chunks SET status = 'failed', error = \(error), lease_expires_ms = NULL, finished_at = \(now)
                 WHERE id = \(chunk.id) AND lease_owner = \(owner) AND status = 'running'

@@ -41,7 +41,7 @@ final class PostgresImportSession: ImportSession {
         self.plan = plan
         declared = plan.targetColumns.map(\.type)
         try PostgresTarget.prepare(plan, in: link)
-        let loader = PostgresRowLoader(link: link, table: plan.table, columns: plan.targetColumns.map(\.name),
+        let loader = PostgresRowLoader(link: link, table: PostgresTableName(name: plan.table), columns: plan.targetColumns.map(\.name),
                                        upsertKey: plan.mode == .upsert ? plan.key : [])
         try loader.prepare()
         self.loader = loader
@@ -59,7 +59,7 @@ final class PostgresImportSession: ImportSession {
         guard loader.upsertKey.isEmpty else { return refused + (try loader.load(batch)) }
         if stream == nil {
             try link.query("SAVEPOINT sluice_stream")
-            stream = try PostgresCopyStream(link: link, table: plan.table, columns: loader.columns)
+            stream = try PostgresCopyStream(link: link, table: loader.table, columns: loader.columns)
         }
         stream?.send(ByteBuffer(bytes: batch.encoded ?? PostgresCopyBatchEncoder().encode(batch)))
         streamed.append(batch)
@@ -114,7 +114,7 @@ final class PostgresImportSession: ImportSession {
             guard let type, declared[index] != type else { continue }
             let target = declared[index].widened(with: type)
             guard target != declared[index] else { continue }
-            try PostgresTarget.widen(plan.table, column: plan.targetColumns[index].name, from: declared[index], to: target, in: link)
+            try PostgresTarget.widen(loader.table, column: plan.targetColumns[index].name, from: declared[index], to: target, in: link)
             declared[index] = target
             changed = true
         }

@@ -98,7 +98,21 @@ final class PostgresJobStore: JobStore {
             let stage = PostgresSchema.stageName(jobID: id)
             let stageExists = try link.query("SELECT to_regclass(\(stage)) IS NOT NULL").rows[0].decode(Bool.self)
             let stageKept = status == JobStatus.failed.rawValue && stageExists
-            if !stageKept {
+            if stageKept {
+                // A chunk's first attempt deletes nothing (see `PostgresChunkSession.begin`): what the
+                // chunks that did not succeed wrote goes now.
+                for table in [stage, "sluice.job_errors"] {
+                    let line = table == stage ? PostgresChunkSession.lineColumn : "line"
+                    try link.query(PostgresQuery(unsafeSQL: """
+                        DELETE FROM \(table) t USING (
+                            SELECT status, bucket_path, COALESCE(first_line, 0) AS first,
+                                   COALESCE(LEAD(first_line) OVER (ORDER BY chunk_index), \(Int64.max)) AS next
+                            FROM sluice.chunks WHERE job_id = \(id)) c
+                        WHERE c.status <> 'succeeded' AND c.bucket_path IS NULL AND t.\(line) >= c.first AND t.\(line) < c.next
+                            \(table == stage ? "" : "AND t.job_id = \(id)")
+                        """))
+                }
+            } else {
                 try link.query("DELETE FROM sluice.job_errors WHERE job_id = \(id)")
                 try link.query("DROP TABLE IF EXISTS \(unescaped: stage)")
             }

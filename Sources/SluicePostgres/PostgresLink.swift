@@ -71,15 +71,15 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
     /// `COPY table (columns) FROM STDIN`, `data` in the text format.
     /// postgres-nio quotes the names without escaping them, so a name with a
     /// double quote is refused here rather than spliced into SQL.
-    func copy(into table: String, columns: [String], data: ByteBuffer) throws {
-        try Self.checkNames([table] + columns, url: url)
+    func copy(into table: PostgresTableName, columns: [String], data: ByteBuffer) throws {
+        try Self.checkNames(table.parts + columns, url: url)
         try lock.withLock {
             let outcome = CopyOutcome()
             let finished = DispatchSemaphore(value: 0)
             let connection = self.connection, logger = self.logger
             Task(executorPreference: CopyExecutor.shared) {
                 do {
-                    try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                    try await connection.copyFrom(table: table.copyName, columns: columns, logger: logger) { writer in
                         try await writer.write(data)
                     }
                 } catch {
@@ -94,14 +94,14 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
 
     /// Starts a COPY fed from `stream` (see `PostgresCopyStream`); holds
     /// the link until `endStreaming`.
-    func copyStreaming(into table: String, columns: [String], stream: AsyncStream<ByteBuffer>,
+    func copyStreaming(into table: PostgresTableName, columns: [String], stream: AsyncStream<ByteBuffer>,
                        outcome: @escaping @Sendable (any Error) -> Void, finished: DispatchSemaphore) throws {
-        try Self.checkNames([table] + columns, url: url)
+        try Self.checkNames(table.parts + columns, url: url)
         lock.lock()
         let connection = self.connection, logger = self.logger
         Task(executorPreference: CopyExecutor.shared) {
             do {
-                try await connection.copyFrom(table: table, columns: columns, logger: logger) { writer in
+                try await connection.copyFrom(table: table.copyName, columns: columns, logger: logger) { writer in
                     for await data in stream { try await writer.write(data) }
                 }
             } catch {

@@ -14,9 +14,19 @@ import SluiceCore
 /// their line and the server's message. A clean batch costs one COPY.
 struct PostgresRowLoader {
     let link: PostgresLink
-    let table: String
+    let table: PostgresTableName
     let columns: [String]
     let upsertKey: [String]
+    /// A column of `table` that takes each row's input line (a stage's); nil for a target.
+    var lineColumn: String?
+
+    init(link: PostgresLink, table: PostgresTableName, columns: [String], upsertKey: [String], lineColumn: String? = nil) {
+        self.link = link
+        self.table = table
+        self.columns = columns
+        self.upsertKey = upsertKey
+        self.lineColumn = lineColumn
+    }
 
     /// The temporary table an upsert loads through; its last column is each row's input line.
     static let upsertRows = "sluice_upsert_rows"
@@ -28,7 +38,7 @@ struct PostgresRowLoader {
         let names = columns.map(PostgresSchema.quote).joined(separator: ", ")
         try link.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(Self.upsertRows)"))
         try link.query(PostgresQuery(unsafeSQL: """
-            CREATE TEMPORARY TABLE \(Self.upsertRows) ON COMMIT DROP AS SELECT \(names) FROM \(PostgresSchema.quote(table)) WITH NO DATA
+            CREATE TEMPORARY TABLE \(Self.upsertRows) ON COMMIT DROP AS SELECT \(names) FROM \(table.sql) WITH NO DATA
             """))
         try link.query(PostgresQuery(unsafeSQL: "ALTER TABLE \(Self.upsertRows) ADD COLUMN \(Self.lineColumn) BIGINT"))
     }
@@ -61,20 +71,14 @@ struct PostgresRowLoader {
 
     private func write<Rows: WritableRows>(_ range: Range<Int>, of rows: Rows) throws {
         var buffer = ByteBufferAllocator().buffer(capacity: range.count * rows.columnCount * 12)
-        PostgresCopyEncoder.append(range, of: rows, withLine: !upsertKey.isEmpty, to: &buffer)
+        PostgresCopyEncoder.append(range, of: rows, withLine: !upsertKey.isEmpty || lineColumn != nil, to: &buffer)
         guard !upsertKey.isEmpty else {
-            try link.copy(into: table, columns: columns, data: buffer)
+            try link.copy(into: table, columns: columns + (lineColumn.map { [$0] } ?? []), data: buffer)
             return
         }
         try link.query(PostgresQuery(unsafeSQL: "TRUNCATE \(Self.upsertRows)"))
-        try link.copy(into: Self.upsertRows, columns: columns + [Self.lineColumn], data: buffer)
-        let names = columns.map(PostgresSchema.quote).joined(separator: ", ")
-        let key = upsertKey.map(PostgresSchema.quote).joined(separator: ", ")
-        let updates = columns.filter { !upsertKey.contains($0) }.map { "\(PostgresSchema.quote($0)) = excluded.\(PostgresSchema.quote($0))" }
-        try link.query(PostgresQuery(unsafeSQL: """
-            INSERT INTO \(PostgresSchema.quote(table)) (\(names))
-            SELECT DISTINCT ON (\(key)) \(names) FROM \(Self.upsertRows) ORDER BY \(key), \(Self.lineColumn) DESC
-            ON CONFLICT (\(key)) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
-            """))
+        try link.copy(into: PostgresTableName(name: Self.upsertRows), columns: columns + [Self.lineColumn], data: buffer)
+        try link.query(PostgresQuery(unsafeSQL: PostgresTarget.insertSelect(
+            into: table, from: PostgresTableName(name: Self.upsertRows), columns: columns, upsertKey: upsertKey, lineColumn: Self.lineColumn)))
     }
 }

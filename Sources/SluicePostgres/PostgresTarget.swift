@@ -62,13 +62,34 @@ enum PostgresTarget {
         }
     }
 
-    /// Widens a column of a table this import created, when a later value
-    /// needed a wider type than the sniffed one (PostgreSQL's columns are
-    /// strict, where SQLite's keep any value until the commit rebuilds them).
-    static func widen(_ table: String, column: String, from: ColumnType, to: ColumnType, in link: PostgresLink) throws {
+    /// Widens a column of a table this import created (or of a stage),
+    /// when a later value needed a wider type than the sniffed one
+    /// (PostgreSQL's columns are strict, where SQLite's keep any value
+    /// until the commit rebuilds them).
+    static func widen(_ table: PostgresTableName, column: String, from: ColumnType, to: ColumnType, in link: PostgresLink) throws {
         try link.query(PostgresQuery(unsafeSQL: """
-            ALTER TABLE \(PostgresSchema.quote(table)) ALTER COLUMN \(PostgresSchema.quote(column))
+            ALTER TABLE \(table.sql) ALTER COLUMN \(PostgresSchema.quote(column))
             TYPE \(PostgresTypes.declaration(to)) USING \(PostgresTypes.conversion(of: column, from: from, to: to))
             """))
+    }
+
+    /// `INSERT INTO table … SELECT … FROM source` in the input's order
+    /// (`lineColumn` of `source`). With an upsert key, only the last row of
+    /// each key in the input goes in, and replaces the table's row with
+    /// that key (PostgreSQL refuses one statement touching a row twice).
+    static func insertSelect(into table: PostgresTableName, from source: PostgresTableName, columns: [String], upsertKey: [String],
+                             lineColumn: String) -> String {
+        let names = columns.map(PostgresSchema.quote).joined(separator: ", ")
+        let line = PostgresSchema.quote(lineColumn)
+        guard !upsertKey.isEmpty else {
+            return "INSERT INTO \(table.sql) (\(names)) SELECT \(names) FROM \(source.sql) ORDER BY \(line)"
+        }
+        let key = upsertKey.map(PostgresSchema.quote).joined(separator: ", ")
+        let updates = columns.filter { !upsertKey.contains($0) }.map { "\(PostgresSchema.quote($0)) = excluded.\(PostgresSchema.quote($0))" }
+        return """
+            INSERT INTO \(table.sql) (\(names))
+            SELECT DISTINCT ON (\(key)) \(names) FROM \(source.sql) ORDER BY \(key), \(line) DESC
+            ON CONFLICT (\(key)) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
+            """
     }
 }

@@ -158,7 +158,7 @@ final class SQLiteChunkSession: ChunkSession {
                     lease_expires_ms = NULL, finished_at = ?
                 WHERE id = ?
                 """, arguments: [counts.rowsRead, counts.rowsImported, counts.rowsRejected,
-                                 try SQLiteWidened.json(widened), Date(), chunk.id])
+                                 try ChunkWidening.json(widened), Date(), chunk.id])
             let tally = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS total, SUM(status = 'succeeded') AS done,
                        SUM(rows_read) AS read, SUM(rows_imported) AS imported, SUM(rows_rejected) AS rejected
@@ -173,30 +173,11 @@ final class SQLiteChunkSession: ChunkSession {
             let allWidened = try String?.fetchAll(db, sql: "SELECT widened FROM sluice_chunks WHERE job_id = ?", arguments: [chunk.jobID])
             let totals = JobTotals(
                 counts: ImportCounts(rowsRead: tally["read"], rowsImported: tally["imported"], rowsRejected: tally["rejected"]),
-                widened: try SQLiteWidened.merge(allWidened, columns: plan.columns.count))
+                widened: try ChunkWidening.merge(allWidened, columns: plan.columns.count))
             let end = try publish(totals)
             try SQLitePublisher.publish(plan, jobID: chunk.jobID, widened: totals.widened, in: db)
             guard try SQLiteJobStore.finish(end, in: db) else { throw ChunkStopped.jobEnded(job: chunk.jobID, status: .cancelled) }
             return true
         }
-    }
-}
-
-/// A chunk's widened column types as stored in `sluice_chunks.widened`.
-enum SQLiteWidened {
-    static func json(_ widened: [ColumnType?]) throws -> String? {
-        widened.contains { $0 != nil } ? String(decoding: try JSONEncoder().encode(widened), as: UTF8.self) : nil
-    }
-
-    /// The widest type per column over every chunk's findings.
-    static func merge(_ stored: [String?], columns: Int) throws -> [ColumnType?] {
-        var merged = [ColumnType?](repeating: nil, count: columns)
-        for text in stored.compactMap({ $0 }) {
-            let widened = try JSONDecoder().decode([ColumnType?].self, from: Data(text.utf8))
-            for (index, type) in widened.enumerated() where index < columns {
-                if let type { merged[index] = merged[index].map { $0.widened(with: type) } ?? type }
-            }
-        }
-        return merged
     }
 }

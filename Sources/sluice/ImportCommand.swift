@@ -116,14 +116,10 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         if background {
-            return try reportingErrors {
-                try refuseChunksOnPostgres(chunks: 2)
-                try enqueue()
-            }
+            return try reportingErrors { try enqueue() }
         }
         let outcome = try reportingErrors { () throws -> ImportOutcome in
             let request = try makeRequest()
-            try refuseChunksOnPostgres(chunks: request.chunks ?? 1)
             let driver = try dryRun && !database.isPostgres && !FileManager.default.fileExists(atPath: database.location)
                 ? SQLiteDriver(path: ":memory:") : database.openDriver()
             let cancellation = CancellationFlag()
@@ -138,13 +134,6 @@ struct ImportCommand: ParsableCommand {
         }
         ImportReport(outcome: outcome, file: file).print(json: json, quiet: quiet)
         throw ExitCode(ImportReport.exitStatus(outcome))
-    }
-
-    /// PostgreSQL takes one-pass imports so far; its chunk sessions come next.
-    private func refuseChunksOnPostgres(chunks: Int) throws {
-        if database.isPostgres && chunks > 1 {
-            throw CLIError("chunked and background imports into PostgreSQL are not built yet; import in one pass (without --chunks or --background)")
-        }
     }
 
     /// Stores the input and queues the job; a worker imports it later.

@@ -100,9 +100,6 @@ struct WorkerCommand: AsyncParsableCommand {
     /// the rescuer and the cleaner as two more. SIGTERM and SIGINT shut the
     /// group down gracefully.
     private func serviceGroup() throws -> ServiceGroup {
-        if database.isPostgres {
-            throw CLIError("workers on PostgreSQL are not built yet: background jobs run on SQLite for now")
-        }
         let store = try storage.open()
         var base = workerConfiguration
         let drivers = try (0..<concurrency).map { _ in try database.openDriver() }

@@ -65,49 +65,6 @@ struct ChunkedImportTests {
         #expect(try driver.count("plans") == 20_000 - outcome.counts.rowsRejected)
     }
 
-    @Test("a chunked upsert into an existing table, twice, gives the same table")
-    func upsertTwice() throws {
-        let scratch = try Scratch()
-        var text = "id,v\n"
-        for line in 0..<3_000 { text += "\(line % 1000),v\(line)\n" }
-        let file = try scratch.write("u.csv", text)
-        let driver = try scratch.driver()
-        _ = try driver.importFile(try scratch.write("seed.csv", "id,v\n5000,seed\n")) { $0.table = "u" }
-        for _ in 0..<2 {
-            let outcome = try driver.importFile(file) {
-                $0.mode = .upsert
-                $0.key = ["id"]
-                $0.chunks = 4
-            }
-            #expect(outcome.status == .succeeded)
-            #expect(try driver.count("u") == 1001)
-            #expect(try driver.rows("SELECT v FROM u WHERE id IN (0, 999, 5000) ORDER BY id") == [["v2000"], ["v2999"], ["seed"]])
-        }
-    }
-
-    @Test("a budget exceeded in a later chunk fails the job: the target is untouched and a foreground job's stage is gone")
-    func budgetInLaterChunk() throws {
-        let scratch = try Scratch()
-        var text = "id\n"
-        for line in 0..<4_000 { text += line > 3_500 && line % 2 == 0 ? "x\n" : "\(line)\n" }
-        let file = try scratch.write("b.csv", text)
-        let driver = try scratch.driver()
-        _ = try driver.importFile(try scratch.write("seed.csv", "id\n-1\n")) { $0.table = "b" }
-        let outcome = try driver.importFile(file) {
-            $0.chunks = 4
-            $0.maxErrors = 100
-        }
-        #expect(outcome.status == .failed)
-        #expect(outcome.failure?.contains("error budget exceeded") == true)
-        #expect(try driver.rows("SELECT id FROM b") == [["-1"]])
-        let jobID = try #require(outcome.jobID)
-        #expect(try driver.existingColumns(of: "sluice_stage_\(jobID)") == nil)
-        #expect(try driver.jobs.jobGet(id: jobID)?.status == .failed)
-        let statuses = try driver.chunks.chunkList(jobID: jobID).map(\.status)
-        // Chunks 3 and 4 both hold bad rows and run at the same time: either may be the one over the budget.
-        #expect(statuses.first == .succeeded && statuses.filter { $0 == .failed }.count == 1, "\(statuses)")
-    }
-
     @Test("a row the existing table's own UNIQUE refuses at the publish fails the job with a clear reason; the target is untouched")
     func publishRefusedByTarget() throws {
         let scratch = try Scratch()

@@ -179,34 +179,6 @@ struct ImportWorkerTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory.path) == [])
     }
 
-    @Test("an upsert whose first chunk is written last still publishes in the file's order: the last row of a key wins")
-    func upsertPublishesInFileOrder() throws {
-        let scratch = try Scratch()
-        var text = "id,v\n"
-        for line in 0..<4_000 { text += "\(line % 1_000),v\(line)\n" }
-        let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
-        let id = try enqueue(text, name: "u.csv", driver: driver, store: store, table: "u") {
-            $0.mode = .upsert
-            $0.key = ["id"]
-            $0.chunks = 4
-        }
-        let worker = try ImportWorker(driver: driver, storage: store, configuration: .init())
-        #expect(try worker.runOnce() == .planned(jobID: id, chunks: 4))
-        // Another worker holds chunk 1 while this one runs chunks 2–4; then it lets go, and chunk 1 is staged last.
-        let held = try #require(try driver.chunks.chunkClaim(ChunkClaimParams(owner: "holder", now: Date(), lease: 600, jobID: id)))
-        #expect(held.index == 0)
-        #expect(try drain(worker).count == 3)
-        #expect(try driver.jobs.jobGet(id: id)?.status == .running)
-        #expect(try driver.chunks.chunkRelease(id: held.id, owner: "holder"))
-        guard case .published(id, _)? = try drain(worker).last else { Issue.record("job \(id) not published"); return }
-        #expect(try driver.jobs.jobGet(id: id)?.status == .succeeded)
-        let rows = try driver.rows("SELECT id, v FROM u ORDER BY id")
-        #expect(rows.count == 1_000)
-        #expect(rows == (0..<1_000).map { [String($0), "v\(3_000 + $0)"] })
-        #expect(try driver.rows("SELECT count(*) FROM sluice_chunk_runs") == [["0"]])
-    }
-
     @Test("a chunk that fails for a passing reason is queued again and succeeds on its next attempt")
     func transientFailureRetries() throws {
         let scratch = try Scratch()

@@ -75,7 +75,8 @@ struct ChunkRunner {
         let aggregator = try job.plan.aggregation.map { _ in try BatchAggregator(plan: job.plan) }
         let kept = try aggregator.map { _ in try RejectionSpool() }
         let pipeline = ImportPipeline(reader: try job.reader(for: chunk), mapper: RowMapper(plan: job.plan, decoder: job.decoder),
-                                      workers: job.request.workers, cancellation: stop)
+                                      workers: job.request.workers, cancellation: stop,
+                                      encoder: aggregator == nil ? session.batchEncoder : nil)
         var group = BatchGroup()
 
         func flush() throws {

@@ -30,6 +30,13 @@ public protocol ChunkSession: AnyObject {
     /// nothing of this call happens). Returns true when it published.
     func finish(counts: ImportCounts, widened: [ColumnType?], groups: ChunkGroups?,
                 publish: (JobTotals) throws -> JobFinishParams) throws -> Bool
+    /// Encodes the chunk's batches on the mapping threads (see
+    /// `ImportSession.batchEncoder`); nil when the session binds values itself.
+    var batchEncoder: (any BatchEncoder)? { get }
+}
+
+extension ChunkSession {
+    public var batchEncoder: (any BatchEncoder)? { nil }
 }
 
 /// What an aggregating chunk writes in its finish transaction: its groups,
