@@ -157,7 +157,7 @@ final class PostgresChunkSession: ChunkSession {
     }
 
     func finish(counts: ImportCounts, widened: [ColumnType?], groups: ChunkGroups?,
-                publish: (JobTotals) throws -> JobFinishParams) throws -> Bool {
+                publishing: JobPublishing) throws -> ChunkFinished {
         guard let plan, let loader else { preconditionFailure("finish before begin") }
         defer { close() }
         // The job's row first: two last chunks finishing at once see each other.
@@ -184,17 +184,19 @@ final class PostgresChunkSession: ChunkSession {
                 """).rows[0].decode((Int64, Int64, Int64, Int64, Int64).self)
             guard done == total else {
                 try link.query("UPDATE sluice.jobs SET progress = \(Int32(10 + 89 * done / max(1, total))) WHERE id = \(chunk.jobID)")
-                return false
+                return .waiting
             }
             let allWidened = try link.query("SELECT widened FROM sluice.chunks WHERE job_id = \(chunk.jobID)").rows
                 .map { try $0.decode(String?.self) }
+            let refusals = try PostgresPublisher.publish(plan, jobID: chunk.jobID, in: link)
+            let refused = refusals.isEmpty ? [] : try publishing.rejections(refusals)
             let totals = JobTotals(
-                counts: ImportCounts(rowsRead: Int(read), rowsImported: Int(imported), rowsRejected: Int(rejected)),
+                counts: ImportCounts(rowsRead: Int(read), rowsImported: Int(imported) - refused.count, rowsRejected: Int(rejected) + refused.count),
                 widened: try ChunkWidening.merge(allWidened, columns: plan.columns.count))
-            let end = try publish(totals)
-            try PostgresPublisher.publish(plan, jobID: chunk.jobID, in: link)
+            let end = try publishing.end(totals, refused)
+            try PostgresJobStore.insertErrors(jobID: chunk.jobID, rejections: refused, in: link)
             guard try PostgresJobStore.finish(end, in: link) else { throw ChunkStopped.jobEnded(job: chunk.jobID, status: .cancelled) }
-            return true
+            return .published(refused: refused)
         }
     }
 

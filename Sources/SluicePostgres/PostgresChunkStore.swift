@@ -13,7 +13,10 @@ final class PostgresChunkStore: ChunkStore {
     }
 
     func chunkInsertMany(jobID: Int64, chunks: [ChunkSpec], now: Date) throws {
-        try link.transaction { link in try PostgresChunkRows.insert(chunks, jobID: jobID, now: now, in: link) }
+        try link.transaction { link in
+            try PostgresChunkRows.insert(chunks, jobID: jobID, now: now, in: link)
+            try PostgresWorkSignal.notify(in: link)
+        }
     }
 
     func chunkClaim(_ params: ChunkClaimParams) throws -> Chunk? {
@@ -54,10 +57,12 @@ final class PostgresChunkStore: ChunkStore {
     }
 
     func chunkRelease(id: Int64, owner: String) throws -> Bool {
-        try link.query("""
-            UPDATE sluice.chunks SET status = 'queued', lease_owner = NULL, lease_expires_ms = NULL
-            WHERE id = \(id) AND lease_owner = \(owner) AND status = 'running'
-            """).changed == 1
+        try PostgresWorkSignal.announcing(in: link, when: { $0 }) { link in
+            try link.query("""
+                UPDATE sluice.chunks SET status = 'queued', lease_owner = NULL, lease_expires_ms = NULL
+                WHERE id = \(id) AND lease_owner = \(owner) AND status = 'running'
+                """).changed == 1
+        }
     }
 
     func chunkList(jobID: Int64) throws -> [Chunk] {
@@ -65,9 +70,11 @@ final class PostgresChunkStore: ChunkStore {
     }
 
     func chunkRescueExpired(now: Date) throws -> Int {
-        try link.query("""
-            UPDATE sluice.chunks SET status = 'queued', lease_owner = NULL, lease_expires_ms = NULL, rescue_count = rescue_count + 1
-            WHERE status = 'running' AND lease_expires_ms < \(PostgresTime.milliseconds(now))
-            """).changed
+        try PostgresWorkSignal.announcing(in: link, when: { $0 > 0 }) { link in
+            try link.query("""
+                UPDATE sluice.chunks SET status = 'queued', lease_owner = NULL, lease_expires_ms = NULL, rescue_count = rescue_count + 1
+                WHERE status = 'running' AND lease_expires_ms < \(PostgresTime.milliseconds(now))
+                """).changed
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Synchronization
 import SluiceCore
 
 /// Sluice on PostgreSQL: the control tables in schema `sluice` (created or
@@ -13,6 +14,7 @@ public final class PostgresDriver: SluiceDriver, Sendable {
     public let url: PostgresURL
     public let jobs: any JobStore
     public let chunks: any ChunkStore
+    public let locks: any LockService
     let link: PostgresLink
 
     public init(url: PostgresURL) throws {
@@ -26,6 +28,18 @@ public final class PostgresDriver: SluiceDriver, Sendable {
         }
         jobs = PostgresJobStore(link: link)
         chunks = PostgresChunkStore(link: link)
+        locks = PostgresLockService(link: link)
+    }
+
+    /// This driver's LISTEN connection, opened when a worker first waits.
+    private let signal = Mutex<PostgresWorkSignal?>(nil)
+
+    /// nil when the listening connection cannot be opened: workers then poll.
+    public var workSignal: (any WorkSignal)? {
+        signal.withLock { signal in
+            if signal == nil { signal = try? PostgresWorkSignal(url: url) }
+            return signal
+        }
     }
 
     /// Where the data lands, for messages: never the password.

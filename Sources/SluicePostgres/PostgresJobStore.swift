@@ -29,7 +29,9 @@ final class PostgresJobStore: JobStore {
     }
 
     func jobSetStorage(id: Int64, key: String) throws {
-        try link.query("UPDATE sluice.jobs SET storage_key = \(key) WHERE id = \(id) AND status = 'queued'")
+        _ = try PostgresWorkSignal.announcing(in: link, when: { $0 == 1 }) { link in
+            try link.query("UPDATE sluice.jobs SET storage_key = \(key) WHERE id = \(id) AND status = 'queued'").changed
+        }
     }
 
     func jobClaimQueued(owner: String, now: Date, lease: TimeInterval) throws -> Job? {
@@ -58,22 +60,27 @@ final class PostgresJobStore: JobStore {
                 """).changed
             guard updated == 1 else { return false }
             try PostgresChunkRows.insert(chunks, jobID: id, now: now, in: link)
+            try PostgresWorkSignal.notify(in: link)
             return true
         }
     }
 
     func jobRelease(id: Int64, owner: String) throws -> Bool {
-        try link.query("""
-            UPDATE sluice.jobs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL
-            WHERE id = \(id) AND lease_owner = \(owner) AND status = 'running'
-            """).changed == 1
+        try PostgresWorkSignal.announcing(in: link, when: { $0 }) { link in
+            try link.query("""
+                UPDATE sluice.jobs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL
+                WHERE id = \(id) AND lease_owner = \(owner) AND status = 'running'
+                """).changed == 1
+        }
     }
 
     func jobRescueExpired(now: Date) throws -> Int {
-        try link.query("""
-            UPDATE sluice.jobs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL
-            WHERE status = 'running' AND lease_expires_ms < \(PostgresTime.milliseconds(now))
-            """).changed
+        try PostgresWorkSignal.announcing(in: link, when: { $0 > 0 }) { link in
+            try link.query("""
+                UPDATE sluice.jobs SET status = 'queued', started_at = NULL, lease_owner = NULL, lease_expires_ms = NULL
+                WHERE status = 'running' AND lease_expires_ms < \(PostgresTime.milliseconds(now))
+                """).changed
+        }
     }
 
     func jobRetry(id: Int64) throws -> Bool {
@@ -92,6 +99,7 @@ final class PostgresJobStore: JobStore {
                     WHERE id = \(id)
                     """)
                 try link.query("DELETE FROM sluice.job_errors WHERE job_id = \(id)")
+                try PostgresWorkSignal.notify(in: link)
                 return true
             }
             // Succeeded chunks keep their rows in the stage, unless the stage is gone.
@@ -128,6 +136,7 @@ final class PostgresJobStore: JobStore {
                                        / (SELECT COUNT(*) FROM sluice.chunks WHERE job_id = \(id))
                 WHERE id = \(id)
                 """)
+            try PostgresWorkSignal.notify(in: link)
             return true
         }
     }

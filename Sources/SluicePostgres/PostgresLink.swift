@@ -115,6 +115,13 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
         lock.unlock()
     }
 
+    /// Calls `heard` for every notification on `channel` (from NIO's event
+    /// loop: it must not block), once the server confirmed the LISTEN.
+    func listen(_ channel: String, heard: @escaping @Sendable () -> Void) throws {
+        connection.addListener(channel: channel) { _, _ in heard() }
+        try query(PostgresQuery(unsafeSQL: "LISTEN \(PostgresSchema.quote(channel))"))
+    }
+
     /// postgres-nio quotes COPY's names without escaping them.
     private static func checkNames(_ names: [String], url: PostgresURL) throws {
         if let bad = names.first(where: { $0.contains("\"") }) {

@@ -77,18 +77,21 @@ enum PostgresTarget {
     /// (`lineColumn` of `source`). With an upsert key, only the last row of
     /// each key in the input goes in, and replaces the table's row with
     /// that key (PostgreSQL refuses one statement touching a row twice).
+    /// `lineRange`: only the rows whose line is between the two parameters
+    /// (`$1`, `$2`) the statement then takes.
     static func insertSelect(into table: PostgresTableName, from source: PostgresTableName, columns: [String], upsertKey: [String],
-                             lineColumn: String) -> String {
+                             lineColumn: String, lineRange: Bool = false) -> String {
         let names = columns.map(PostgresSchema.quote).joined(separator: ", ")
         let line = PostgresSchema.quote(lineColumn)
+        let rows = "\(source.sql)" + (lineRange ? " WHERE \(line) BETWEEN $1 AND $2" : "")
         guard !upsertKey.isEmpty else {
-            return "INSERT INTO \(table.sql) (\(names)) SELECT \(names) FROM \(source.sql) ORDER BY \(line)"
+            return "INSERT INTO \(table.sql) (\(names)) SELECT \(names) FROM \(rows) ORDER BY \(line)"
         }
         let key = upsertKey.map(PostgresSchema.quote).joined(separator: ", ")
         let updates = columns.filter { !upsertKey.contains($0) }.map { "\(PostgresSchema.quote($0)) = excluded.\(PostgresSchema.quote($0))" }
         return """
             INSERT INTO \(table.sql) (\(names))
-            SELECT DISTINCT ON (\(key)) \(names) FROM \(source.sql) ORDER BY \(key), \(line) DESC
+            SELECT DISTINCT ON (\(key)) \(names) FROM \(rows) ORDER BY \(key), \(line) DESC
             ON CONFLICT (\(key)) DO \(updates.isEmpty ? "NOTHING" : "UPDATE SET " + updates.joined(separator: ", "))
             """
     }

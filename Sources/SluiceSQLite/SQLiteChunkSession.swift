@@ -143,7 +143,7 @@ final class SQLiteChunkSession: ChunkSession {
     }
 
     func finish(counts: ImportCounts, widened: [ColumnType?], groups: ChunkGroups?,
-                publish: (JobTotals) throws -> JobFinishParams) throws -> Bool {
+                publishing: JobPublishing) throws -> ChunkFinished {
         guard let plan, let writer else { preconditionFailure("finish before begin") }
         self.writer = nil
         return try transaction { db in
@@ -168,16 +168,16 @@ final class SQLiteChunkSession: ChunkSession {
             guard done == total else {
                 try db.execute(sql: "UPDATE sluice_jobs SET progress = ? WHERE id = ?",
                                arguments: [10 + 89 * done / max(1, total), chunk.jobID])
-                return false
+                return .waiting
             }
             let allWidened = try String?.fetchAll(db, sql: "SELECT widened FROM sluice_chunks WHERE job_id = ?", arguments: [chunk.jobID])
             let totals = JobTotals(
                 counts: ImportCounts(rowsRead: tally["read"], rowsImported: tally["imported"], rowsRejected: tally["rejected"]),
                 widened: try ChunkWidening.merge(allWidened, columns: plan.columns.count))
-            let end = try publish(totals)
+            let end = try publishing.end(totals, [])
             try SQLitePublisher.publish(plan, jobID: chunk.jobID, widened: totals.widened, in: db)
             guard try SQLiteJobStore.finish(end, in: db) else { throw ChunkStopped.jobEnded(job: chunk.jobID, status: .cancelled) }
-            return true
+            return .published(refused: [])
         }
     }
 }

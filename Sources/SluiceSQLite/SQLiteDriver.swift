@@ -14,6 +14,7 @@ public final class SQLiteDriver: SluiceDriver, Sendable {
     let queue: DatabaseQueue
     public let jobs: any JobStore
     public let chunks: any ChunkStore
+    public let locks: any LockService
 
     public struct Configuration: Sendable {
         /// How long to wait for another process's write lock before failing.
@@ -61,6 +62,7 @@ public final class SQLiteDriver: SluiceDriver, Sendable {
         }
         jobs = SQLiteJobStore(queue: queue, path: path)
         chunks = SQLiteChunkStore(queue: queue, path: path)
+        locks = SQLiteLockService(queue: queue, path: path)
     }
 
     private static func checkParentDirectory(of path: String) throws(SQLiteDriverError) {

@@ -100,6 +100,16 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("2026-11-25 locks") { db in
+            // Named locks as leases (see `SQLiteLockService`).
+            try db.execute(sql: """
+                CREATE TABLE sluice_locks (
+                    name TEXT PRIMARY KEY,
+                    owner TEXT NOT NULL,
+                    expires_ms INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -22,7 +22,7 @@ final class DriverUnderTest {
     var jobs: any JobStore { driver.jobs }
     var chunks: any ChunkStore { driver.chunks }
     /// Opens one more driver (a connection of its own) on the same database.
-    let another: () throws -> (jobs: any JobStore, chunks: any ChunkStore)
+    let another: () throws -> any SluiceDriver
     private let cleanup: () -> Void
 
     /// nil when `kind` cannot run here (PostgreSQL without a test server, outside CI).
@@ -34,8 +34,7 @@ final class DriverUnderTest {
             let path = directory.appendingPathComponent("test.db").path
             let driver = try SQLiteDriver(path: path)
             return DriverUnderTest(kind: kind, driver: driver, rows: driver.query, execute: driver.execute, another: {
-                let more = try SQLiteDriver(path: path)
-                return (more.jobs, more.chunks)
+                try SQLiteDriver(path: path)
             }) { _ = driver; try? FileManager.default.removeItem(at: directory) }
         case .postgres:
             guard let database = try TestPostgres.freshDatabase() else { return nil }
@@ -44,7 +43,7 @@ final class DriverUnderTest {
             return DriverUnderTest(kind: kind, driver: driver, rows: driver.query, execute: driver.execute, another: {
                 let more = try PostgresDriver(url: database.url)
                 opened.add(more)
-                return (more.jobs, more.chunks)
+                return more
             }) {
                 driver.close()
                 opened.closeAll()
@@ -55,7 +54,7 @@ final class DriverUnderTest {
 
     private init(kind: DriverKind, driver: any SluiceDriver, rows: @escaping (String) throws -> [[String?]],
                  execute: @escaping (String) throws -> Void,
-                 another: @escaping () throws -> (jobs: any JobStore, chunks: any ChunkStore), cleanup: @escaping () -> Void) {
+                 another: @escaping () throws -> any SluiceDriver, cleanup: @escaping () -> Void) {
         self.kind = kind
         self.driver = driver
         self.rows = rows

@@ -27,6 +27,25 @@ public enum TestPostgres {
         public let url: PostgresURL
         let base: PostgresURL
 
+        /// The URL with its password, as a user passes it to `--db`.
+        public var text: String {
+            "postgres://\(url.user):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)"
+        }
+
+        /// Rows of `query` as `psql -At` prints them (columns joined by `|`,
+        /// one row per line), as `sqlite3` does for the SQLite tests.
+        public func psql(_ query: String) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", query, text]
+            let out = Pipe()
+            process.standardOutput = out
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
         /// Drops the database, closing whatever connections are left.
         public func drop() {
             guard let driver = try? PostgresDriver(url: base) else { return }

@@ -3,8 +3,9 @@ import Foundation
 /// How one claimed chunk ended, for whoever claimed it.
 enum ChunkOutcome {
     /// Written and marked succeeded; `published` when it was the job's last
-    /// chunk and this worker published the job.
-    case succeeded(counts: ImportCounts, published: Bool)
+    /// chunk and this worker published the job, without the staged rows the
+    /// target refused (`refused`, in input order).
+    case succeeded(counts: ImportCounts, published: Bool, refused: [Rejection] = [])
     /// The worker is stopping: the chunk went back to the queue.
     case released
     /// The chunk is no longer this worker's business (job ended, lease lost).
@@ -37,13 +38,11 @@ struct ChunkRunner {
             let session = try driver.makeChunkSession(chunk: chunk, owner: owner)
             try session.begin(plan: job.plan)
             let written = try write(chunk, of: job, into: session, stop: keeper.stop, spool: spool, progress: progress)
-            let published = try session.finish(counts: written.counts, widened: written.widened, groups: written.groups) { totals in
-                try job.request.errorBudget.checkRatio(totals.counts)
-                return JobFinishParams(id: job.jobID, status: .succeeded, counts: totals.counts,
-                                       summary: "succeeded: \(totals.counts.rowsRead) read, \(totals.counts.rowsImported) imported, \(totals.counts.rowsRejected) rejected into \(job.plan.table)",
-                                       now: now())
+            switch try session.finish(counts: written.counts, widened: written.widened, groups: written.groups,
+                                      publishing: publishing(job)) {
+            case .waiting: return .succeeded(counts: written.counts, published: false)
+            case .published(let refused): return .succeeded(counts: written.counts, published: true, refused: refused)
             }
-            return .succeeded(counts: written.counts, published: published)
         } catch let stopped as ChunkStopped {
             return .stopped(stopped)
         } catch is CancellationError {
@@ -54,6 +53,27 @@ struct ChunkRunner {
         } catch {
             return .failed(message: String(describing: error), transient: error.isTransient)
         }
+    }
+
+    /// How the last chunk ends the job: the error budget judged on the
+    /// totals (with the rows the target refused at the publish), and the
+    /// refused rows' records read again from the input.
+    private func publishing(_ job: ChunkJob) -> JobPublishing {
+        let budget = job.request.errorBudget, table = job.plan.table, now = self.now, chunks = driver.chunks
+        return JobPublishing(
+            end: { totals, refused in
+                if let limit = budget.maxErrors, totals.counts.rowsRejected > limit, let line = refused.last?.line {
+                    throw ImportStop.tooManyErrors(rejected: totals.counts.rowsRejected, limit: limit, line: line)
+                }
+                try budget.checkRatio(totals.counts)
+                let counts = totals.counts
+                return JobFinishParams(id: job.jobID, status: .succeeded, counts: counts,
+                                       summary: "succeeded: \(counts.rowsRead) read, \(counts.rowsImported) imported, \(counts.rowsRejected) rejected into \(table)",
+                                       now: now())
+            },
+            rejections: { refusals in
+                try StagedRowRecords(job: job, chunks: try chunks.chunkList(jobID: job.jobID)).rejections(for: refusals)
+            })
     }
 
     /// What reading a chunk came to.

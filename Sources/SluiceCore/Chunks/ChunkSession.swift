@@ -25,11 +25,11 @@ public protocol ChunkSession: AnyObject {
     /// Marks the chunk succeeded with its counts and widened types, and
     /// writes an aggregating chunk's `groups`. When no other chunk of the
     /// job is left unfinished, the same transaction also publishes the
-    /// stage into the target and ends the job as `publish` says (it may
-    /// throw, for example when the error ratio is exceeded, and then
-    /// nothing of this call happens). Returns true when it published.
+    /// stage into the target and ends the job as `publishing` says (which
+    /// may throw, for example when the error ratio is exceeded, and then
+    /// nothing of this call happens).
     func finish(counts: ImportCounts, widened: [ColumnType?], groups: ChunkGroups?,
-                publish: (JobTotals) throws -> JobFinishParams) throws -> Bool
+                publishing: JobPublishing) throws -> ChunkFinished
     /// Encodes the chunk's batches on the mapping threads (see
     /// `ImportSession.batchEncoder`); nil when the session binds values itself.
     var batchEncoder: (any BatchEncoder)? { get }
@@ -37,6 +37,44 @@ public protocol ChunkSession: AnyObject {
 
 extension ChunkSession {
     public var batchEncoder: (any BatchEncoder)? { nil }
+}
+
+/// How a chunk's finish ended.
+public enum ChunkFinished: Equatable {
+    /// Other chunks of the job are not finished yet.
+    case waiting
+    /// This was the job's last chunk: the job is published, without the
+    /// staged rows the target refused (its own constraints), which became
+    /// rejections in the input's order.
+    case published(refused: [Rejection])
+}
+
+/// What the last chunk's finish needs to publish its job.
+public struct JobPublishing {
+    /// The job's end from its totals (which count the rows the target
+    /// refused at the publish, `refused`); throws when they break the error
+    /// budget, and then nothing is published.
+    public var end: (_ totals: JobTotals, _ refused: [Rejection]) throws -> JobFinishParams
+    /// The rejections of staged rows the target refused, built from their
+    /// input records (the stage keeps only the rows' values and lines).
+    public var rejections: (_ refusals: [StagedRowRefusal]) throws -> [Rejection]
+
+    public init(end: @escaping (JobTotals, [Rejection]) throws -> JobFinishParams,
+                rejections: @escaping ([StagedRowRefusal]) throws -> [Rejection]) {
+        self.end = end
+        self.rejections = rejections
+    }
+}
+
+/// A staged row that the target refused at the publish: its input line and why.
+public struct StagedRowRefusal: Sendable, Equatable {
+    public var line: Int
+    public var error: RowError
+
+    public init(line: Int, error: RowError) {
+        self.line = line
+        self.error = error
+    }
 }
 
 /// What an aggregating chunk writes in its finish transaction: its groups,

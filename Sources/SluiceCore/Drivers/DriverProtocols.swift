@@ -110,6 +110,7 @@ public protocol BatchEncoder: Sendable {
 public protocol SluiceDriver: AnyObject {
     var jobs: any JobStore { get }
     var chunks: any ChunkStore { get }
+    var locks: any LockService { get }
     /// The columns of `table`, or nil when there is no such table.
     func existingColumns(of table: String) throws -> [ExistingColumn]?
     func makeImportSession() throws -> any ImportSession
@@ -129,4 +130,20 @@ public protocol SluiceDriver: AnyObject {
     func dropUnneededStages() throws -> [Int64]
     /// Where the data lands, for messages (`sluice.db`, `postgres://host/db`, never a password).
     var targetDescription: String { get }
+    /// Wakes idle workers when work arrives; nil when the database cannot,
+    /// and workers look at the queue every poll interval.
+    var workSignal: (any WorkSignal)? { get }
+}
+
+extension SluiceDriver {
+    public var workSignal: (any WorkSignal)? { nil }
+}
+
+/// A database that tells idle workers the moment work arrives (PostgreSQL's
+/// LISTEN/NOTIFY): a job became claimable, chunks were planned, released or
+/// rescued. Polling stays the fallback, for a signal lost on the way.
+public protocol WorkSignal: AnyObject {
+    /// Returns when work may have arrived, when `seconds` have passed, or
+    /// soon after `cancellation` is set.
+    func waitForWork(seconds: TimeInterval, cancellation: CancellationFlag)
 }

@@ -19,6 +19,8 @@ final class ChunkBoard: @unchecked Sendable {  // all state is guarded by `lock`
     private var done: ImportCounts
     private var running: [Int: ImportCounts] = [:]
     private var rejections: [Int: RejectionSpool] = [:]
+    /// The staged rows the target refused at the publish, in input order.
+    private var refused: [Rejection] = []
     private var ending: Ending?
 
     /// `headerBytes`: the input read before the first chunk.
@@ -48,6 +50,15 @@ final class ChunkBoard: @unchecked Sendable {  // all state is guarded by `lock`
         lock.withLock { rejections[chunk] = spool }
     }
 
+    /// The rows the target refused at the publish: rejected, no longer imported.
+    func refusedAtPublish(_ rows: [Rejection]) {
+        lock.withLock {
+            refused = rows
+            done.rowsImported -= rows.count
+            done.rowsRejected += rows.count
+        }
+    }
+
     /// Ends the run, unless another thread ended it first.
     func end(_ how: Ending) {
         lock.withLock {
@@ -55,12 +66,20 @@ final class ChunkBoard: @unchecked Sendable {  // all state is guarded by `lock`
         }
     }
 
-    /// Every chunk's rejected rows, in chunk order (the input's
-    /// order, for byte ranges), into `spool`.
+    /// Every chunk's rejected rows, in chunk order (the input's order, for
+    /// byte ranges), with the rows refused at the publish merged in by
+    /// line, into `spool`.
     func collectRejections(into spool: RejectionSpool) throws {
-        let ordered = lock.withLock { rejections.sorted { $0.key < $1.key }.map(\.value) }
+        let (ordered, refused) = lock.withLock { (rejections.sorted { $0.key < $1.key }.map(\.value), self.refused) }
+        var next = refused[...]
         for chunk in ordered {
-            try chunk.forEachChunk { for rejection in $0 { try spool.append(rejection) } }
+            try chunk.forEachChunk {
+                for rejection in $0 {
+                    while let first = next.first, first.line < rejection.line { try spool.append(next.removeFirst()) }
+                    try spool.append(rejection)
+                }
+            }
         }
+        for rejection in next { try spool.append(rejection) }
     }
 }

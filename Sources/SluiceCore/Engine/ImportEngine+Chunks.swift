@@ -91,9 +91,12 @@ extension ImportEngine {
                 }
                 board.keep(rejections: spool, of: chunk.index)
                 switch outcome {
-                case let .succeeded(counts, published):
+                case let .succeeded(counts, published, refused):
                     board.succeeded(chunk: chunk.index, counts: counts)
-                    if published { board.end(.published) }
+                    if published {
+                        board.refusedAtPublish(refused)
+                        board.end(.published)
+                    }
                 case .released:
                     board.end(.released)
                 case .stopped(let stopped):

@@ -12,7 +12,8 @@ import Foundation
 /// stopped. On a stop, the chunk in hand goes back to the queue.
 public final class ImportWorker {
     public struct Configuration: Sendable {
-        /// Seconds between looks at an empty queue.
+        /// Seconds between looks at an empty queue (a database with a
+        /// `WorkSignal` wakes the worker sooner).
         public var pollInterval: TimeInterval = 1
         /// Parse/validate threads per chunk.
         public var threads: Int = 2
@@ -78,7 +79,11 @@ public final class ImportWorker {
         while !cancellation.isCancelled {
             guard let event = try runOnce(cancellation: cancellation) else {
                 if configuration.once { return }
-                cancellation.wait(seconds: configuration.pollInterval)
+                if let signal = driver.workSignal {
+                    signal.waitForWork(seconds: configuration.pollInterval, cancellation: cancellation)
+                } else {
+                    cancellation.wait(seconds: configuration.pollInterval)
+                }
                 continue
             }
             report(event)
@@ -96,7 +101,7 @@ public final class ImportWorker {
         }
         let runner = ChunkRunner(driver: driver, timing: configuration.timing, now: now, faults: configuration.faults)
         switch runner.run(chunk, of: job, owner: owner, cancellation: cancellation) {
-        case let .succeeded(counts, published):
+        case let .succeeded(counts, published, _):
             guard published else { return .chunkDone(jobID: chunk.jobID, chunk: chunk.index, counts: counts) }
             let finished = try driver.jobs.jobGet(id: chunk.jobID)
             return .published(jobID: chunk.jobID, summary: finished?.summary ?? "succeeded")
