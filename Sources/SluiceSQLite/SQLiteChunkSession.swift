@@ -77,9 +77,7 @@ final class SQLiteChunkSession: ChunkSession {
         }
         let aggregates = plan.aggregation != nil
         try transaction { db in
-            if try !db.tableExists(stage) {
-                try db.execute(sql: SQLiteSchema.createTable(stage, columns: plan.targetColumns.map { ($0.name, $0.type) }, uniqueKey: []))
-            }
+            if try !db.tableExists(stage) { try SQLiteSchema.createStage(jobID: chunk.jobID, plan: plan, in: db) }
             // What an earlier attempt at this chunk left behind. An
             // aggregating chunk writes only in its finish transaction, so
             // an attempt that did not finish left nothing.
@@ -88,7 +86,9 @@ final class SQLiteChunkSession: ChunkSession {
             }
             // Rows append with new rowids (SQLite's cheapest insert); groups
             // take their first line, so that the publish keeps the file's order.
-            writer = try SQLiteRowWriter(table: stage, columns: names, upsertKey: [], rowIDColumn: aggregates ? rowID : nil, in: db)
+            let line: SQLiteRowWriter.LineColumn? = aggregates ? .rowID(rowID)
+                : SQLiteSchema.stageHasLines(plan) ? .column(SQLiteSchema.stageLineColumn) : nil
+            writer = try SQLiteRowWriter(table: stage, columns: names, upsertKey: [], line: line, in: db)
         }
         self.plan = plan
     }
@@ -171,13 +171,17 @@ final class SQLiteChunkSession: ChunkSession {
                 return .waiting
             }
             let allWidened = try String?.fetchAll(db, sql: "SELECT widened FROM sluice_chunks WHERE job_id = ?", arguments: [chunk.jobID])
-            let totals = JobTotals(
+            var totals = JobTotals(
                 counts: ImportCounts(rowsRead: tally["read"], rowsImported: tally["imported"], rowsRejected: tally["rejected"]),
                 widened: try ChunkWidening.merge(allWidened, columns: plan.columns.count))
-            let end = try publishing.end(totals, [])
-            try SQLitePublisher.publish(plan, jobID: chunk.jobID, widened: totals.widened, in: db)
+            let refusals = try SQLitePublisher.publish(plan, jobID: chunk.jobID, widened: totals.widened, in: db)
+            let refused = refusals.isEmpty ? [] : try publishing.rejections(refusals)
+            totals.counts.rowsImported -= refused.count
+            totals.counts.rowsRejected += refused.count
+            let end = try publishing.end(totals, refused)
+            try SQLiteJobStore.insertErrors(jobID: chunk.jobID, rejections: refused, in: db)
             guard try SQLiteJobStore.finish(end, in: db) else { throw ChunkStopped.jobEnded(job: chunk.jobID, status: .cancelled) }
-            return .published(refused: [])
+            return .published(refused: refused)
         }
     }
 }

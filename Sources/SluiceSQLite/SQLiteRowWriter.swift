@@ -8,19 +8,33 @@ import SluiceCore
 ///
 /// A group that violates a constraint undoes only itself; its rows are then
 /// inserted one by one, and each refused row becomes a rejection. With a
-/// `rowIDColumn`, each row's rowid is its line in the input (a group's
-/// first line), so that a stage read by rowid is in the input's order.
+/// `line` column, each row's line in the input (a group's first line) goes
+/// in too: as its rowid, so that a stage read by rowid is in the input's
+/// order, or in a column of its own.
 struct SQLiteRowWriter {
+    /// Where a row's input line goes.
+    enum LineColumn {
+        /// The rowid, by this alias.
+        case rowID(String)
+        case column(String)
+
+        var name: String {
+            switch self {
+            case .rowID(let name), .column(let name): name
+            }
+        }
+    }
+
     private let insert: Statement
     /// The same INSERT for `rowsPerStatement` rows at once: one statement
     /// step per many rows is markedly cheaper than one per row.
     private let insertMany: Statement
     private let rowsPerStatement: Int
-    private let rowIDColumn: String?
+    private let lineColumn: LineColumn?
 
-    init(table: String, columns: [String], upsertKey: [String], rowIDColumn: String? = nil, in db: Database) throws {
-        let names = (rowIDColumn.map { [$0] } ?? []) + columns
-        self.rowIDColumn = rowIDColumn
+    init(table: String, columns: [String], upsertKey: [String], line lineColumn: LineColumn? = nil, in db: Database) throws {
+        let names = (lineColumn.map { [$0.name] } ?? []) + columns
+        self.lineColumn = lineColumn
         rowsPerStatement = max(1, min(64, 32_000 / max(1, names.count)))
         // A set rowid could collide, and a many-row INSERT that may abort
         // halfway makes SQLite copy every page it touches into a statement
@@ -28,7 +42,8 @@ struct SQLiteRowWriter {
         // collides here (a group's first line is its own, and a chunk writes
         // its groups once), so `OR IGNORE` is safe, and `checkAllInserted`
         // turns a collision into an error all the same.
-        let orIgnore = rowIDColumn != nil
+        let orIgnore: Bool
+        if case .rowID = lineColumn { orIgnore = true } else { orIgnore = false }
         insert = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey, orIgnore: orIgnore))
         insertMany = try db.makeStatement(sql: SQLiteSchema.insert(into: table, columns: names, upsertKey: upsertKey,
                                                                    rows: rowsPerStatement, orIgnore: orIgnore))
@@ -37,7 +52,7 @@ struct SQLiteRowWriter {
     /// With set rowids, a statement that inserted fewer rows than it was
     /// given met a rowid already there: a line written twice.
     private func checkAllInserted(_ count: Int, firstRow row: Int, of batch: some WritableRows, db: Database) throws {
-        guard rowIDColumn != nil, Int(sqlite3_changes(db.sqliteConnection)) != count else { return }
+        guard case .rowID = lineColumn, Int(sqlite3_changes(db.sqliteConnection)) != count else { return }
         let lines = count == 1 ? "line \(batch.line(ofRow: row))" : "one of the \(count) lines from line \(batch.line(ofRow: row))"
         throw DatabaseError(resultCode: .SQLITE_CONSTRAINT_PRIMARYKEY, message: "\(lines) is already staged; two chunks overlap")
     }
@@ -76,9 +91,9 @@ struct SQLiteRowWriter {
     /// Binds good row `row` as the `group`-th row of a statement's placeholders.
     @inline(__always)
     private func bind<Rows: WritableRows>(_ row: Int, of batch: Rows, values: UnsafeBufferPointer<Value>, to statement: OpaquePointer, group: Int) {
-        let width = batch.columnCount + (rowIDColumn == nil ? 0 : 1)
+        let width = batch.columnCount + (lineColumn == nil ? 0 : 1)
         var index = Int32(group * width + 1)
-        if rowIDColumn != nil {
+        if lineColumn != nil {
             sqlite3_bind_int64(statement, index, Int64(batch.line(ofRow: row)))
             index += 1
         }

@@ -59,6 +59,20 @@ enum SQLiteSchema {
     /// The table a chunked job's chunks write to before the publish.
     static func stageName(jobID: Int64) -> String { "sluice_stage_\(jobID)" }
 
+    /// The stage's column of each row's input line, for the rows an existing
+    /// table may refuse at the publish. A table the publish creates has no
+    /// constraint to refuse a row, and a stage renamed into it must not
+    /// carry the column; groups carry their first line as their rowid.
+    static let stageLineColumn = "sluice_line"
+
+    static func stageHasLines(_ plan: ImportPlan) -> Bool { !plan.createsTable && plan.aggregation == nil }
+
+    /// Creates a job's stage: the plan's columns (and the line column, see `stageHasLines`), no constraints.
+    static func createStage(jobID: Int64, plan: ImportPlan, in db: Database) throws {
+        let lines: [(String, ColumnType)] = stageHasLines(plan) ? [(stageLineColumn, .integer)] : []
+        try db.execute(sql: createTable(stageName(jobID: jobID), columns: lines + plan.targetColumns.map { ($0.name, $0.type) }, uniqueKey: []))
+    }
+
     /// Drops a job's stage and forgets its runs.
     static func dropStage(jobID: Int64, in db: Database) throws {
         try db.execute(sql: "DROP TABLE IF EXISTS \(SQLiteTypes.quote(stageName(jobID: jobID)))")

@@ -65,24 +65,6 @@ struct ChunkedImportTests {
         #expect(try driver.count("plans") == 20_000 - outcome.counts.rowsRejected)
     }
 
-    @Test("a row the existing table's own UNIQUE refuses at the publish fails the job with a clear reason; the target is untouched")
-    func publishRefusedByTarget() throws {
-        let scratch = try Scratch()
-        var text = "id,v\n"
-        for line in 0..<4_000 { text += "\(line),v\(line)\n" }
-        let file = try scratch.write("t.csv", text)
-        let driver = try scratch.driver()
-        try driver.execute("CREATE TABLE t (id INTEGER UNIQUE, v TEXT); INSERT INTO t VALUES (3999, 'old')")
-        let outcome = try driver.importFile(file) { $0.chunks = 4 }
-        #expect(outcome.status == .failed)
-        let failure = try #require(outcome.failure)
-        #expect(failure.contains("table 't' refused a row: UNIQUE constraint failed: t.id; nothing was imported"), "\(failure)")
-        #expect(failure.contains("import without --chunks to get them as rejects"))
-        #expect(outcome.counts.rowsRead == 4_000 && outcome.counts.rowsImported == 0)
-        #expect(try driver.rows("SELECT id, v FROM t") == [["3999", "old"]])
-        #expect(try driver.existingColumns(of: "sluice_stage_\(try #require(outcome.jobID))") == nil)
-    }
-
     @Test("input whose bytes cannot be cut (another encoding, gzip, JSON) runs as one whole chunk")
     func decodedInputIsOneChunk() throws {
         let scratch = try Scratch()

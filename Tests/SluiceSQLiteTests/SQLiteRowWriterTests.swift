@@ -17,7 +17,7 @@ struct SQLiteRowWriterTests {
         let queue = try DatabaseQueue()
         try queue.write { db in
             try db.execute(sql: "CREATE TABLE stage (name TEXT)")
-            let writer = try SQLiteRowWriter(table: "stage", columns: ["name"], upsertKey: [], rowIDColumn: "rowid", in: db)
+            let writer = try SQLiteRowWriter(table: "stage", columns: ["name"], upsertKey: [], line: .rowID("rowid"), in: db)
             let fine = GroupedRows(columnCount: 1, rows: [AggregatedRow(values: [.text("x")], firstLine: 3)])
             #expect(try writer.write(fine, in: db).isEmpty)
             #expect(try String.fetchAll(db, sql: "SELECT rowid || ':' || name FROM stage") == ["3:x"])

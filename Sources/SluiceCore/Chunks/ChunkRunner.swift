@@ -38,8 +38,10 @@ struct ChunkRunner {
             let session = try driver.makeChunkSession(chunk: chunk, owner: owner)
             try session.begin(plan: job.plan)
             let written = try write(chunk, of: job, into: session, stop: keeper.stop, spool: spool, progress: progress)
+            // Read before the finish's transaction, which a SQLite driver's other calls would wait for.
+            let chunkList = try driver.chunks.chunkList(jobID: job.jobID)
             switch try session.finish(counts: written.counts, widened: written.widened, groups: written.groups,
-                                      publishing: publishing(job)) {
+                                      publishing: publishing(job, chunks: chunkList)) {
             case .waiting: return .succeeded(counts: written.counts, published: false)
             case .published(let refused): return .succeeded(counts: written.counts, published: true, refused: refused)
             }
@@ -58,8 +60,8 @@ struct ChunkRunner {
     /// How the last chunk ends the job: the error budget judged on the
     /// totals (with the rows the target refused at the publish), and the
     /// refused rows' records read again from the input.
-    private func publishing(_ job: ChunkJob) -> JobPublishing {
-        let budget = job.request.errorBudget, table = job.plan.table, now = self.now, chunks = driver.chunks
+    private func publishing(_ job: ChunkJob, chunks: [Chunk]) -> JobPublishing {
+        let budget = job.request.errorBudget, table = job.plan.table, now = self.now
         return JobPublishing(
             end: { totals, refused in
                 if let limit = budget.maxErrors, totals.counts.rowsRejected > limit, let line = refused.last?.line {
@@ -72,7 +74,7 @@ struct ChunkRunner {
                                        now: now())
             },
             rejections: { refusals in
-                try StagedRowRecords(job: job, chunks: try chunks.chunkList(jobID: job.jobID)).rejections(for: refusals)
+                try StagedRowRecords(job: job, chunks: chunks).rejections(for: refusals)
             })
     }
 

@@ -9,8 +9,10 @@ struct StagedRowRecords {
 
     func rejections(for refusals: [StagedRowRefusal]) throws -> [Rejection] {
         var pending = refusals.sorted { $0.line < $1.line }[...]
-        // A group has no one record: it is named by its first row, as in one pass.
-        guard job.plan.aggregation == nil else { return pending.map(Self.group) }
+        // A group stands for many rows: as in one pass, a refused group stops the import.
+        if job.plan.aggregation != nil, let first = pending.first {
+            throw ImportStop.groupRefused(file: job.request.input, line: first.line, table: job.plan.table, reason: first.error.message)
+        }
         var found: [Rejection] = []
         for (index, chunk) in chunks.enumerated() {
             guard let first = pending.first else { break }
@@ -32,11 +34,6 @@ struct StagedRowRecords {
             }
         }
         return found + pending.map(Self.unread)
-    }
-
-    private static func group(_ refusal: StagedRowRefusal) -> Rejection {
-        Rejection(line: refusal.line, byteOffset: 0, original: "(the group whose first row is on line \(refusal.line))",
-                  fields: [], errors: [refusal.error])
     }
 
     /// A line the input no longer has (it changed after the job was planned).
