@@ -13,7 +13,16 @@
 #                     (it aborts at the first bad row: 0 rows land)
 #   psql_copy_valid   \copy of the file's valid rows only (995,005), typed table
 #   sluice            sluice import plans.csv --profile profiles/plans.yaml --db URL
-#                     (types and checks every row, rejects the 4,995 bad ones)
+#                     (types and checks every row, rejects the 4,995 bad ones),
+#                     one pass, one COPY stream, creating the table
+#   sluice_into_table the same into the pre-created typed table (psql's footing)
+#   sluice_chunks     --chunks $CHUNKS (default 4): two chunk threads, two COPY
+#                     streams into a stage, published by renaming it (new table)
+#   sluice_chunks_into_table  the same into the pre-created table: published by
+#                     INSERT … SELECT from the stage
+#   sluice_workers    import --background --chunks $CHUNKS, then two `sluice
+#                     worker` processes; wall from the workers' start to the
+#                     job's end (the enqueue is timed apart)
 #   pgloader          pgloader into the typed table (PGLOADER=1; minutes per run)
 # Peak RSS is the client's (/usr/bin/time), never the server's.
 set -euo pipefail
@@ -22,6 +31,7 @@ ROOT=$(cd "$HERE/.." && pwd)
 SHARED=${SHARED:-$ROOT/../shared/bench}
 ROWS=${ROWS:-1000000}
 RUNS=${RUNS:-3}
+CHUNKS=${CHUNKS:-4}
 DATA=${BENCH_DATA:-/tmp/sluice-bench/data}
 WORK=${BENCH_WORK:-/tmp/sluice-bench/postgres}
 mkdir -p "$DATA" "$WORK"
@@ -64,6 +74,32 @@ timed() {  # label command… -> appends label, wall, peak RSS KiB, rows in plan
     printf '%s\t%s\t%s\t%s\n' "$label" "$(echo "$end - $start" | bc)" "$(tail -1 "$WORK/rss")" "$(count)" >>"$RESULTS"
 }
 
+workers() {  # 2 worker processes run the job queued by import --background
+    local start end line status=failed pids=()
+    rm -rf "$WORK/storage"  # job ids start again at 1 with each fresh schema
+    start=$(date +%s.%N)
+    "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" --storage "$WORK/storage" \
+        --background --chunks "$CHUNKS" >/dev/null
+    printf 'enqueue\t%s\t0\t0\n' "$(echo "$(date +%s.%N) - $start" | bc)" >>"$RESULTS"
+    # The wait ends on the worker's log line that says the job ended (see chunks_sqlite.sh).
+    rm -f "$WORK/log.fifo"; mkfifo "$WORK/log.fifo"
+    exec 3<>"$WORK/log.fifo"
+    start=$(date +%s.%N)
+    for w in 1 2; do
+        "$SLUICE" worker --db "$URL" --storage "$WORK/storage" --poll 0.05 >&3 2>&3 &
+        pids+=($!)
+    done
+    while read -r line <&3; do
+        [[ $line == *": succeeded: "* ]] && { status=succeeded; break; }
+        [[ $line == *": failed: "* ]] && { echo "$line" >&2; break; }
+    done
+    end=$(date +%s.%N)
+    kill -TERM "${pids[@]}"; wait "${pids[@]}" || true
+    exec 3>&-
+    [[ $status == succeeded ]] || exit 1
+    printf 'sluice_workers\t%s\t0\t%s\n' "$(echo "$end - $start" | bc)" "$(count)" >>"$RESULTS"
+}
+
 for ((run = 1; run <= RUNS; run++)); do
     echo "== run $run of $RUNS" >&2
     fresh; pg -c "$DDL"
@@ -72,6 +108,16 @@ for ((run = 1; run <= RUNS; run++)); do
     timed psql_copy_valid psql -X -q "$URL" -c "\\copy plans FROM '$VALID' CSV HEADER"
     fresh
     timed sluice "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" --quiet
+    fresh; pg -c "$DDL"
+    timed sluice_into_table "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" --quiet
+    fresh
+    timed sluice_chunks "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" --quiet --chunks "$CHUNKS"
+    fresh; pg -c "$DDL"
+    timed sluice_chunks_into_table "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" --quiet --chunks "$CHUNKS"
+    if [[ ${WORKERS:-1} == 1 ]]; then
+        fresh
+        workers
+    fi
     if [[ ${PGLOADER:-0} == 1 ]]; then
         fresh; pg -c "$DDL"
         sed -e "s|@CSV@|$CSV|g" -e "s|@PGURL@|$URL|g" -e "s|@TABLE@|plans|g" "$SHARED/pgloader/plans.load.in" >"$WORK/plans.load"
@@ -92,10 +138,13 @@ for label, r in runs.items():
     med = statistics.median(walls)
     loaded = r[-1][2]
     print(f"| {label} | {len(r)} | {med:.2f} [{min(walls):.2f}–{max(walls):.2f}] | {loaded:,} | {loaded / med:,.0f} | {max(x for _, x, _ in r) / 1024:.0f} |")
-if "sluice" in runs and "psql_copy_valid" in runs:
-    s = statistics.median(w for w, _, _ in runs["sluice"])
+# Ratios per round (the machine is noisy): each sluice path against the peers of its own round.
+rounds = {label: [w for w, _, _ in r] for label, r in runs.items()}
+print()
+for mine in ("sluice", "sluice_into_table", "sluice_chunks", "sluice_chunks_into_table", "sluice_workers"):
     for peer in ("psql_copy_valid", "pgloader"):
-        if peer in runs:
-            p = statistics.median(w for w, _, _ in runs[peer])
-            print(f"\n- sluice: {p / s:.2f}× the speed of {peer} (wall {s:.2f} s against {p:.2f} s)")
+        if mine in rounds and peer in rounds and len(rounds[peer]) == len(rounds[mine]):
+            ratios = sorted(p / s for s, p in zip(rounds[mine], rounds[peer]))
+            print(f"- {mine}: {statistics.median(ratios):.2f}× the speed of {peer} per round "
+                  f"[{ratios[0]:.2f}–{ratios[-1]:.2f}] (median wall {statistics.median(rounds[mine]):.2f} s against {statistics.median(rounds[peer]):.2f} s)")
 PY

@@ -25,6 +25,10 @@ struct WorkerCommand: AsyncParsableCommand {
             SIGTERM or Ctrl+C: the worker stops claiming, hands its chunks back to the queue \
             and exits 0. With --once it exits when nothing is left to claim (cron-friendly).
 
+            On PostgreSQL (--db postgres://…), workers on any number of hosts share the \
+            database; an idle worker is woken through LISTEN/NOTIFY as soon as work is queued, \
+            so --poll only bounds the wait when a notification is lost.
+
             Beside the workers, each process also runs the rescuer (expired leases back to the \
             queue) and the cleaner (stages nobody needs; with --keep-finished, old jobs).
             """)
@@ -41,7 +45,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Worker loops in this process, each with its own connection.")
     var concurrency = 1
 
-    @Option(help: ArgumentHelp("Seconds between looks at an empty queue.", valueName: "seconds"))
+    @Option(help: ArgumentHelp("Seconds between looks at an empty queue (on PostgreSQL, new work wakes the worker at once).", valueName: "seconds"))
     var poll: Double = 1
 
     @Option(help: "Parse/validate threads per chunk (default: cores / concurrency, at least 1).")
