@@ -144,11 +144,17 @@ final class PostgresChunkSession: ChunkSession {
         try transaction { link in try record(counts, in: link) }
     }
 
-    /// Stores the chunk's counts so far; returns the job's rejected rows so far.
+    /// Stores the chunk's counts so far, and renews the lease for as long
+    /// as it was last granted: the heartbeat's UPDATE waits for this
+    /// transaction's lock on the chunk's row, so under load the lease could
+    /// run out while the chunk is busy writing. Returns the job's rejected
+    /// rows so far.
     private func record(_ counts: ImportCounts, in link: PostgresLink) throws -> Int {
+        let now = PostgresTime.milliseconds(Date())
         try link.query("""
             UPDATE sluice.chunks SET rows_read = \(counts.rowsRead), rows_imported = \(counts.rowsImported),
-                rows_rejected = \(counts.rowsRejected)
+                rows_rejected = \(counts.rowsRejected),
+                lease_expires_ms = GREATEST(lease_expires_ms, \(now) + (lease_expires_ms - heartbeat_ms)), heartbeat_ms = \(now)
             WHERE id = \(chunk.id)
             """)
         return Int(try link.query("""

@@ -44,7 +44,7 @@ struct PostgresWorkerProcessTests {
         let profile = try cli.write("plans.yaml", WorkerProcessTests.profile)
         let queued = try cli.run(env: env, ["import", file, "--profile", profile, "--table", "chunked", "--background", "--chunks", "12"])
         #expect(queued.status == 0, "\(queued.stderr)")
-        let options = ["worker", "--lease", "2", "--heartbeat", "0.4", "--poll", "0.2"]
+        let options = ["worker", "--lease", "3", "--heartbeat", "0.5", "--poll", "0.2"]
         var workers = try (0..<3).map { _ in try cli.start(options, env: env).0 }
         // A chunk well under way (but far from done), and the worker that holds it.
         let owner = try waitFor(database, """
