@@ -106,7 +106,9 @@ final class PostgresChunkSession: ChunkSession {
     /// again batch by batch down to the refused rows.
     private func load(_ batches: [MappedBatch], with loader: PostgresRowLoader, in link: PostgresLink) throws -> [Rejection] {
         var buffer = ByteBufferAllocator().buffer(capacity: batches.reduce(0) { $0 + ($1.encoded?.count ?? 0) })
-        for batch in batches { buffer.writeBytes(batch.encoded ?? PostgresCopyBatchEncoder(withLine: true).encode(batch)) }
+        for batch in batches {
+            buffer.writeBytes(batch.encoded ?? PostgresCopyEncoder.encode(0..<batch.rowCount, of: batch, withLine: true))
+        }
         guard buffer.readableBytes > 0 else { return [] }
         try link.query("SAVEPOINT sluice_chunk")
         do {

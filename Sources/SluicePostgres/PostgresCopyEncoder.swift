@@ -148,6 +148,16 @@ struct CopyText: ~Copyable {
         } while magnitude > 0
     }
 
+    /// `value` in network byte order; the caller reserved the room.
+    @inline(__always)
+    mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        var big = value.bigEndian
+        withUnsafeBytes(of: &big) { raw in
+            UnsafeMutableRawPointer(start + count).copyMemory(from: raw.baseAddress!, byteCount: MemoryLayout<T>.size)
+        }
+        count += MemoryLayout<T>.size
+    }
+
     /// The bytes written, as an array; the memory goes with the value.
     consuming func finish() -> [UInt8] {
         [UInt8](UnsafeBufferPointer(start: start, count: count))
@@ -159,7 +169,7 @@ struct CopyText: ~Copyable {
 struct PostgresCopyBatchEncoder: BatchEncoder {
     var withLine = false
 
-    func encode(_ batch: MappedBatch) -> [UInt8] {
+    func encode(_ batch: MappedBatch) -> [UInt8]? {
         PostgresCopyEncoder.encode(0..<batch.rowCount, of: batch, withLine: withLine)
     }
 }

@@ -21,12 +21,18 @@ final class PostgresCopyStream {
         var error: (any Error)?
     }
 
-    init(link: PostgresLink, table: PostgresTableName, columns: [String]) throws {
+    private let binary: Bool
+
+    /// `binary`: the stream carries binary COPY tuples (`PostgresBinaryCopy`);
+    /// it sends the format's header now and its trailer at `finish`.
+    init(link: PostgresLink, table: PostgresTableName, columns: [String], binary: Bool = false) throws {
         self.link = link
+        self.binary = binary
         let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream()
         self.continuation = continuation
-        try link.copyStreaming(into: table, columns: columns, stream: stream, outcome: { [outcome] in outcome.error = $0 },
-                               finished: finished)
+        try link.copyStreaming(into: table, columns: columns, binary: binary, stream: stream,
+                               outcome: { [outcome] in outcome.error = $0 }, finished: finished)
+        if binary { send(ByteBuffer(bytes: PostgresBinaryCopy.header)) }
     }
 
     /// Queues rows (text COPY format) for the server.
@@ -38,6 +44,7 @@ final class PostgresCopyStream {
     func finish() throws {
         guard open else { return }
         open = false
+        if binary { continuation.yield(ByteBuffer(bytes: PostgresBinaryCopy.trailer)) }
         continuation.finish()
         finished.wait()
         link.endStreaming()

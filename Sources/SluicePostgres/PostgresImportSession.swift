@@ -13,6 +13,11 @@ import SluiceCore
 /// batches are loaded again one by one by `PostgresRowLoader`, down to the
 /// refused rows. Those refusals are returned by the `write` that ended the
 /// stream, or by `finishWrites`. Upserts load batch by batch.
+///
+/// The stream is in the binary COPY format when every column of the target
+/// has a binary form for its values and no column can widen
+/// (`PostgresBinaryCopy`): the server then skips parsing numbers. Otherwise,
+/// and for every reload, it is text.
 final class PostgresImportSession: ImportSession {
     /// Rows per streamed COPY: enough to keep both sides busy, few enough
     /// that a refused stream is cheap to load again.
@@ -29,6 +34,8 @@ final class PostgresImportSession: ImportSession {
     /// The types the target's columns have now, per plan column (a table
     /// this import creates widens as values need).
     private var declared: [ColumnType] = []
+    /// The binary form of each column, when the stream is binary.
+    private var binary: [PostgresBinaryCopy.Column]?
 
     init(url: PostgresURL) {
         self.url = url
@@ -45,6 +52,22 @@ final class PostgresImportSession: ImportSession {
                                        upsertKey: plan.mode == .upsert ? plan.key : [])
         try loader.prepare()
         self.loader = loader
+        binary = try Self.binaryColumns(for: plan, in: link)
+    }
+
+    /// The columns' binary forms when every one has one and none can widen; nil otherwise.
+    private static func binaryColumns(for plan: ImportPlan, in link: PostgresLink) throws -> [PostgresBinaryCopy.Column]? {
+        guard plan.mode != .upsert, plan.aggregation == nil, !plan.columns.contains(where: \.widens) else { return nil }
+        var types: [String: String] = [:]
+        for row in try link.query("""
+            SELECT a.attname::TEXT, t.typname::TEXT FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+            WHERE a.attrelid = to_regclass(\(PostgresSchema.quote(plan.table))) AND a.attnum > 0 AND NOT a.attisdropped
+            """).rows {
+            let (name, type) = try row.decode((String, String).self)
+            types[name] = type
+        }
+        let columns = plan.targetColumns.map { column in types[column.name].flatMap { PostgresBinaryCopy.Column(planType: column.type, typeName: $0) } }
+        return columns.contains(nil) ? nil : columns.compactMap { $0 }
     }
 
     func write(_ batch: MappedBatch) throws -> [Rejection] {
@@ -57,11 +80,15 @@ final class PostgresImportSession: ImportSession {
             try widen(to: wider, plan: plan, link: link, loader: loader)
         }
         guard loader.upsertKey.isEmpty else { return refused + (try loader.load(batch)) }
+        guard let encoded = batch.encoded ?? (binary == nil ? PostgresCopyBatchEncoder().encode(batch) : nil) else {
+            // A batch the binary form cannot carry goes in as text, after the stream.
+            return refused + (try endStream()) + (try loader.load(batch))
+        }
         if stream == nil {
             try link.query("SAVEPOINT sluice_stream")
-            stream = try PostgresCopyStream(link: link, table: loader.table, columns: loader.columns)
+            stream = try PostgresCopyStream(link: link, table: loader.table, columns: loader.columns, binary: binary != nil)
         }
-        stream?.send(ByteBuffer(bytes: batch.encoded ?? PostgresCopyBatchEncoder().encode(batch)))
+        stream?.send(ByteBuffer(bytes: encoded))
         streamed.append(batch)
         streamedRows += batch.rowCount
         if streamedRows >= Self.rowsPerStream { refused += try endStream() }
@@ -77,7 +104,8 @@ final class PostgresImportSession: ImportSession {
     /// Appended rows are encoded on the mapping threads; an upsert's carry
     /// their lines and are encoded by the loader.
     var batchEncoder: (any BatchEncoder)? {
-        plan?.mode == .upsert ? nil : PostgresCopyBatchEncoder()
+        if let binary { return PostgresBinaryBatchEncoder(columns: binary) }
+        return plan?.mode == .upsert ? nil : PostgresCopyBatchEncoder()
     }
 
     func finishWrites() throws -> [Rejection] {

@@ -92,16 +92,23 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
         }
     }
 
-    /// Starts a COPY fed from `stream` (see `PostgresCopyStream`); holds
-    /// the link until `endStreaming`.
-    func copyStreaming(into table: PostgresTableName, columns: [String], stream: AsyncStream<ByteBuffer>,
+    /// Starts a COPY fed from `stream` (see `PostgresCopyStream`), in the
+    /// text format or, with `binary`, the binary one; holds the link until
+    /// `endStreaming`.
+    func copyStreaming(into table: PostgresTableName, columns: [String], binary: Bool = false, stream: AsyncStream<ByteBuffer>,
                        outcome: @escaping @Sendable (any Error) -> Void, finished: DispatchSemaphore) throws {
         try Self.checkNames(table.parts + columns, url: url)
+        // postgres-nio writes `COPY "<table>"(<columns>) FROM STDIN WITH (FORMAT text)` and knows no
+        // other format. It puts the table's name in as given, so for the binary format the name
+        // carries the columns and the options, and a comment ends the statement before its own.
+        let (name, listed) = binary
+            ? (table.copyName + "\" (" + columns.map(PostgresSchema.quote).joined(separator: ", ") + ") FROM STDIN WITH (FORMAT binary) --", [String]())
+            : (table.copyName, columns)
         lock.lock()
         let connection = self.connection, logger = self.logger
         Task(executorPreference: CopyExecutor.shared) {
             do {
-                try await connection.copyFrom(table: table.copyName, columns: columns, logger: logger) { writer in
+                try await connection.copyFrom(table: name, columns: listed, logger: logger) { writer in
                     for await data in stream { try await writer.write(data) }
                 }
             } catch {

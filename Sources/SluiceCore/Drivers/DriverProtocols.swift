@@ -103,7 +103,8 @@ extension ImportSession {
 /// (PostgreSQL's COPY text). The pipeline calls it on the mapping threads,
 /// so that the one writer thread only sends.
 public protocol BatchEncoder: Sendable {
-    func encode(_ batch: MappedBatch) -> [UInt8]
+    /// nil when this batch cannot be encoded so; the session then writes it another way.
+    func encode(_ batch: MappedBatch) -> [UInt8]?
 }
 
 /// A database that Sluice can import into and keep its jobs in.
