@@ -97,43 +97,47 @@ enum PostgresBinaryCopy {
         guard (index..<dot).allSatisfy({ text[$0] &- 48 < 10 }), (fraction..<text.count).allSatisfy({ text[$0] &- 48 < 10 }),
               dot > index || scale > 0 else { return false }
         // Base-10000 digits: the whole part grouped from the dot leftwards,
-        // the fraction from the dot rightwards (padded with zeros).
-        var digits: [UInt16] = []
-        digits.reserveCapacity((dot - whole + scale) / 4 + 2)
+        // the fraction from the dot rightwards (padded with zeros), in
+        // scratch memory on the stack (this runs for every decimal value).
         let wholeDigits = dot - whole
-        var position = whole
-        var group = wholeDigits % 4 == 0 ? 4 : wholeDigits % 4
-        while position < dot {
-            var value: UInt16 = 0
-            for _ in 0..<group { value = value * 10 + UInt16(text[position] &- 48); position += 1 }
-            digits.append(value)
-            group = 4
-        }
-        var weight = digits.count - 1
-        position = fraction
-        while position < text.count {
-            var value: UInt16 = 0
-            for offset in 0..<4 {
-                value = value * 10 + (position + offset < text.count ? UInt16(text[position + offset] &- 48) : 0)
+        return withUnsafeTemporaryAllocation(of: UInt16.self, capacity: (wholeDigits + scale) / 4 + 2) { digits in
+            var count = 0
+            var position = whole
+            var group = wholeDigits % 4 == 0 ? 4 : wholeDigits % 4
+            while position < dot {
+                var value: UInt16 = 0
+                for _ in 0..<group { value = value * 10 + UInt16(text[position] &- 48); position += 1 }
+                digits[count] = value
+                count += 1
+                group = 4
             }
-            digits.append(value)
-            position += 4
+            var weight = count - 1
+            position = fraction
+            while position < text.count {
+                var value: UInt16 = 0
+                for offset in 0..<4 {
+                    value = value * 10 + (position + offset < text.count ? UInt16(text[position + offset] &- 48) : 0)
+                }
+                digits[count] = value
+                count += 1
+                position += 4
+            }
+            // Zero groups in front shift the weight; those at the end go (the scale keeps them shown).
+            var first = 0
+            while first < count && digits[first] == 0 { first += 1; weight -= 1 }
+            var end = count
+            while end > first && digits[end - 1] == 0 { end -= 1 }
+            let kept = end - first
+            if kept == 0 { weight = 0 }
+            out.reserve(4 + 8 + kept * 2)
+            out.appendBigEndian(UInt32(8 + kept * 2))
+            out.appendBigEndian(UInt16(kept))
+            out.appendBigEndian(UInt16(bitPattern: Int16(weight)))
+            out.appendBigEndian(UInt16(negative && kept > 0 ? 0x4000 : 0))
+            out.appendBigEndian(UInt16(scale))
+            for index in first..<end { out.appendBigEndian(digits[index]) }
+            return true
         }
-        // Zero groups in front shift the weight; those at the end go (the scale keeps them shown).
-        var first = 0
-        while first < digits.count && digits[first] == 0 { first += 1; weight -= 1 }
-        var end = digits.count
-        while end > first && digits[end - 1] == 0 { end -= 1 }
-        let kept = digits[first..<end]
-        if kept.isEmpty { weight = 0 }
-        out.reserve(4 + 8 + kept.count * 2)
-        out.appendBigEndian(UInt32(8 + kept.count * 2))
-        out.appendBigEndian(UInt16(kept.count))
-        out.appendBigEndian(UInt16(bitPattern: Int16(weight)))
-        out.appendBigEndian(UInt16(negative && !kept.isEmpty ? 0x4000 : 0))
-        out.appendBigEndian(UInt16(scale))
-        for digit in kept { out.appendBigEndian(digit) }
-        return true
     }
 }
 

@@ -13,6 +13,8 @@ public struct RowMapper: Sendable {
     private let allowedValues: [Set<String>]
     /// Positions of decimal columns that rules read.
     private let decimalColumns: [Int]
+    /// The plan's rules, bound to row positions.
+    private let rules: [BoundRule]
 
     public init(plan: ImportPlan, decoder: FieldDecoder = FieldDecoder()) {
         self.plan = plan
@@ -24,6 +26,7 @@ public struct RowMapper: Sendable {
             return ColumnProgram(column, allowedIndex: allowed.count - 1)
         }
         self.allowedValues = allowed
+        rules = plan.rules.map(\.rule)
         let ruleColumns = Set(plan.rules.flatMap(\.columnNames).map(HeaderMatcher.normalize))
         self.decimalColumns = plan.columns.indices.filter {
             plan.columns[$0].type == .decimal && ruleColumns.contains(HeaderMatcher.normalize(plan.columns[$0].name))
@@ -133,12 +136,15 @@ public struct RowMapper: Sendable {
     private func ruleErrors(_ row: ArraySlice<Value>) -> [RowError] {
         var errors: [RowError] = []
         let numeric = decimalsAsNumbers(row)
-        for planned in plan.rules {
-            switch planned.rule.evaluate(numeric) {
+        // By index: copying each planned rule (its names and message) for every row showed in profiles.
+        for index in rules.indices {
+            switch rules[index].evaluate(numeric) {
             case .pass: continue
-            case .fail: errors.append(RowError(kind: .rule, column: nil, value: planned.name, message: planned.message))
+            case .fail:
+                errors.append(RowError(kind: .rule, column: nil, value: plan.rules[index].name, message: plan.rules[index].message))
             case .error(let message):
-                errors.append(RowError(kind: .rule, column: nil, value: planned.name, message: "rule '\(planned.name)': \(message)"))
+                let name = plan.rules[index].name
+                errors.append(RowError(kind: .rule, column: nil, value: name, message: "rule '\(name)': \(message)"))
             }
         }
         return errors
