@@ -124,5 +124,7 @@ public final class PostgresDriver: SluiceDriver, Sendable {
 
     public func close() {
         link.close()
+        // The LISTEN connection closes when its signal goes.
+        signal.withLock { $0 = nil }
     }
 }

@@ -53,8 +53,9 @@ enum SQLitePublisher {
         return refused
     }
 
-    /// The stage's rows in the input's order, as rowid ranges: its runs in
-    /// chunk order, or every row (one whole chunk, or groups by first line).
+    /// The stage's rows in the input's order, as rowid ranges: the runs of
+    /// byte-range chunks in chunk order, or else every row (one whole chunk
+    /// in input order, or groups, whose rowid is their first line).
     private static func runs(jobID: Int64, in db: Database) throws -> [(first: Int64, last: Int64)] {
         let runs = try Row.fetchAll(db, sql: """
             SELECT first_rowid, last_rowid FROM sluice_chunk_runs WHERE job_id = ? ORDER BY chunk_index, first_rowid
@@ -96,22 +97,13 @@ enum SQLitePublisher {
         return refused
     }
 
-    /// Copies the stage's rows into the target in the input's order.
+    /// Copies the stage's rows into the target in the input's order, run by run.
     private static func copy(_ stage: String, into plan: ImportPlan, key: [String], names: [String], jobID: Int64, in db: Database) throws {
         let rowID = SQLiteSchema.rowIDName(avoiding: names) ?? "rowid"
-        let runs = try Row.fetchAll(db, sql: """
-            SELECT first_rowid, last_rowid FROM sluice_chunk_runs WHERE job_id = ? ORDER BY chunk_index, first_rowid
-            """, arguments: [jobID])
-        if runs.isEmpty {
-            // One whole chunk (rows in input order), or groups (rowid = first line).
-            try db.execute(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: names, upsertKey: key, orderBy: rowID))
-        } else {
-            // Byte-range chunks: their runs in chunk order are the input's order.
-            let copy = try db.makeStatement(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: names,
-                                                                           upsertKey: key, orderBy: rowID, rowRange: true))
-            for run in runs {
-                try copy.execute(arguments: [run["first_rowid"] as Int64, run["last_rowid"] as Int64])
-            }
+        let copy = try db.makeStatement(sql: SQLiteSchema.insertSelect(into: plan.table, from: stage, columns: names,
+                                                                       upsertKey: key, orderBy: rowID))
+        for run in try runs(jobID: jobID, in: db) {
+            try copy.execute(arguments: [run.first, run.last])
         }
     }
 }

@@ -92,15 +92,12 @@ enum SQLiteSchema {
         zip(plan.targetColumns, plan.targetWidened(widened)).map { column, wider in (column.name, wider ?? column.type) }
     }
 
-    /// `INSERT INTO target … SELECT … FROM stage` in the stage's row order,
-    /// with the upsert clause when there is a key.
-    /// `rowRange`: only the stage rows whose rowid is between the two
-    /// parameters (`?`) the statement then takes.
-    static func insertSelect(into table: String, from stage: String, columns: [String], upsertKey: [String], orderBy rowID: String,
-                             rowRange: Bool = false) -> String {
+    /// `INSERT INTO target … SELECT … FROM stage` for the stage rows whose
+    /// rowid is between the statement's two parameters (`?`), in rowid
+    /// order, with the upsert clause when there is a key.
+    static func insertSelect(into table: String, from stage: String, columns: [String], upsertKey: [String], orderBy rowID: String) -> String {
         let names = columns.map(SQLiteTypes.quote).joined(separator: ", ")
-        let filter = rowRange ? "\(rowID) BETWEEN ? AND ?" : "true"
-        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteTypes.quote(stage)) WHERE \(filter) ORDER BY \(rowID)"
+        var sql = "INSERT INTO \(SQLiteTypes.quote(table)) (\(names)) SELECT \(names) FROM \(SQLiteTypes.quote(stage)) WHERE \(rowID) BETWEEN ? AND ? ORDER BY \(rowID)"
         guard !upsertKey.isEmpty else { return sql }
         let updates = columns.filter { !upsertKey.contains($0) }.map { "\(SQLiteTypes.quote($0)) = excluded.\(SQLiteTypes.quote($0))" }
         sql += " ON CONFLICT (\(upsertKey.map(SQLiteTypes.quote).joined(separator: ", "))) "
