@@ -86,7 +86,7 @@ workers() {  # 2 worker processes run the job queued by import --background
     exec 3<>"$WORK/log.fifo"
     start=$(date +%s.%N)
     for w in 1 2; do
-        "$SLUICE" worker --db "$URL" --storage "$WORK/storage" --poll 0.05 >&3 2>&3 &
+        /usr/bin/time -f "%M" -o "$WORK/rss.worker$w" "$SLUICE" worker --db "$URL" --storage "$WORK/storage" --poll 0.05 >&3 2>&3 &
         pids+=($!)
     done
     while read -r line <&3; do
@@ -94,10 +94,14 @@ workers() {  # 2 worker processes run the job queued by import --background
         [[ $line == *": failed: "* ]] && { echo "$line" >&2; break; }
     done
     end=$(date +%s.%N)
-    kill -TERM "${pids[@]}"; wait "${pids[@]}" || true
+    # The workers are /usr/bin/time's children: stop them, and time writes their peak RSS.
+    for pid in "${pids[@]}"; do pkill -TERM -P "$pid" || true; done
+    wait "${pids[@]}" || true
     exec 3>&-
     [[ $status == succeeded ]] || exit 1
-    printf 'sluice_workers\t%s\t0\t%s\n' "$(echo "$end - $start" | bc)" "$(count)" >>"$RESULTS"
+    # Peak RSS: the larger of the two worker processes.
+    printf 'sluice_workers\t%s\t%s\t%s\n' "$(echo "$end - $start" | bc)" \
+        "$(tail -qn1 "$WORK/rss.worker1" "$WORK/rss.worker2" | sort -n | tail -1)" "$(count)" >>"$RESULTS"
 }
 
 for ((run = 1; run <= RUNS; run++)); do
