@@ -294,6 +294,31 @@ struct ChunkedImportConformanceTests {
         #expect(try driver.chunks.chunkList(jobID: id).map(\.attempts) == [2, 1])
     }
 
+    @Test("a job cancelled while its chunk runs: the chunk's next write stops, the stage is gone, the target untouched", arguments: DriverKind.allCases)
+    func cancelledMidChunk(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
+        let files = try Files()
+        let store = try LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
+        _ = try run(driver, try files.write("seed.csv", "id,v\n-1,seed\n")) { $0.table = "t" }
+        var text = "id,v\n"
+        for id in 0..<60_000 { text += "\(id),v\(id)\n" }
+        let id = try enqueue(text, driver: driver, store: store, table: "t") { $0.chunks = 2 }
+        let cancelOnce = Atomic<Bool>(true)
+        nonisolated(unsafe) let jobDriver = driver.driver  // used on this thread only, from the worker's fault hook
+        var configuration = ImportWorker.Configuration()
+        // Between the first chunk's first and second transactions, someone cancels the job.
+        configuration.faults = { _, _, _ in
+            if cancelOnce.exchange(false, ordering: .relaxed) { _ = try jobDriver.jobCancel(id: id, now: Date()) }
+        }
+        let worker = try ImportWorker(driver: driver.driver, storage: store, configuration: configuration)
+        let events = try drain(worker)
+        #expect(events.contains(.chunkStopped(jobID: id, chunk: 0, reason: "job \(id) is cancelled; its chunks stop")), "\(events)")
+        #expect(try driver.jobs.jobGet(id: id)?.status == .cancelled)
+        #expect(try driver.chunks.chunkList(jobID: id).allSatisfy { $0.status == .cancelled || $0.status == .succeeded })
+        #expect(try driver.rows("SELECT CAST(COUNT(*) AS TEXT), v FROM t GROUP BY v") == [["1", "seed"]])
+        #expect(try driver.driver.dropUnneededStages().isEmpty, "the cancel dropped the stage")
+    }
+
     @Test("a chunk that fails for good fails the job; retry runs only that chunk again and the result is exact", arguments: DriverKind.allCases)
     func failureThenRetry(_ kind: DriverKind) throws {
         guard let driver = try DriverUnderTest.make(kind) else { return }
