@@ -57,10 +57,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SluiceCoreTests", dependencies: ["SluiceCore"]),
-        .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite", "SluiceCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "SluiceSQLiteTests", dependencies: ["SluiceSQLite", "SluiceCore", "SluiceTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SluiceCLITests", dependencies: ["SluiceCore", "SluiceSQLite", "SluiceTestSupport"]),
         // The test PostgreSQL server, for the tests that need one.
-        .target(name: "SluiceTestSupport", dependencies: ["SluicePostgres"], path: "Tests/SluiceTestSupport"),
+        .target(name: "SluiceTestSupport", dependencies: ["SluiceCore", "SluicePostgres"], path: "Tests/SluiceTestSupport"),
         // The same test bodies against every driver (River's riverdrivertest is the model).
         .testTarget(name: "SluiceDriverTests", dependencies: ["SluiceCore", "SluiceSQLite", "SluicePostgres", "SluiceTestSupport"]),
     ],

@@ -2,6 +2,7 @@ import Foundation
 import Synchronization
 import Testing
 import SluiceCore
+import SluiceTestSupport
 
 /// Chunked imports (`--chunks`, workers) through the engine: the same test
 /// bodies for every driver. Each compares with a one-pass import of the
@@ -9,18 +10,6 @@ import SluiceCore
 @Suite("Chunked imports, on every driver")
 struct ChunkedImportConformanceTests {
     typealias Files = ImportConformanceTests.Files
-
-    /// `rows` plans, some with notes over several lines, some invalid.
-    static func plans(rows: Int) -> String {
-        var text = "node_id,start,stop,invoice_amount,gpu_class,region,note\n"
-        for id in 1...rows {
-            let start = 1_700_000_000 + id * 60
-            let stop = id % 97 == 0 ? start - 10 : start + 3600
-            let note = id % 7 == 0 ? "\"line one\nline two, \"\"quoted\"\"\"" : (id % 3 == 0 ? "" : "n\(id)")
-            text += "\(id % 5000),\(id % 211 == 0 ? "TBD" : String(start)),\(stop),\(id % 100).50,A100,eu,\(note)\n"
-        }
-        return text
-    }
 
     /// Row count and sums over the plans columns, in SQL both databases speak.
     func checksum(_ driver: DriverUnderTest, _ table: String) throws -> [[String?]] {
@@ -52,7 +41,7 @@ struct ChunkedImportConformanceTests {
     func sameAsOnePass(_ kind: DriverKind) throws {
         guard let driver = try DriverUnderTest.make(kind) else { return }
         let files = try Files()
-        let file = try files.write("plans.csv", Self.plans(rows: 60_000))
+        let file = try files.write("plans.csv", TestImports.plans(rows: 60_000))
         let profile = try Self.plansProfile()
         let rejects = (whole: files.url.appendingPathComponent("whole.csv").path, chunked: files.url.appendingPathComponent("chunked.csv").path)
         let whole = try run(driver, file, rejects: rejects.whole) {
@@ -220,16 +209,9 @@ struct ChunkedImportConformanceTests {
 
     // MARK: Workers
 
-    /// Queues `text` as a background import, as `sluice import --background` does.
     func enqueue(_ text: String, driver: DriverUnderTest, store: LocalBlobStore, table: String,
                  configure: (inout ImportRequest) -> Void = { _ in }) throws -> Int64 {
-        var request = ImportRequest(input: "\(table).csv", table: table)
-        configure(&request)
-        let job = try driver.jobs.jobCreate(JobCreateParams(source: "\(table).csv", profile: nil, table: table, mode: request.effectiveMode,
-                                                            bytes: 0, now: Date(), request: try StoredImportRequest(request).json()))
-        try store.put("job-\(job.id)/input", from: MemoryByteSource(text))
-        try driver.jobs.jobSetStorage(id: job.id, key: "job-\(job.id)/input")
-        return job.id
+        try TestImports.enqueue(text, name: "\(table).csv", jobs: driver.jobs, store: store, table: table, configure: configure)
     }
 
     func drain(_ worker: ImportWorker) throws -> [WorkerEvent] {
@@ -268,7 +250,7 @@ struct ChunkedImportConformanceTests {
     func handedBackMidway(_ kind: DriverKind) throws {
         guard let driver = try DriverUnderTest.make(kind) else { return }
         let files = try Files()
-        let text = Self.plans(rows: 60_000)
+        let text = TestImports.plans(rows: 60_000)
         let store = try LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
         let profile = try Self.plansProfile()
         let id = try enqueue(text, driver: driver, store: store, table: "again") {
@@ -323,7 +305,7 @@ struct ChunkedImportConformanceTests {
     func failureThenRetry(_ kind: DriverKind) throws {
         guard let driver = try DriverUnderTest.make(kind) else { return }
         let files = try Files()
-        let text = Self.plans(rows: 20_000)
+        let text = TestImports.plans(rows: 20_000)
         let store = try LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
         let profile = try Self.plansProfile()
         let id = try enqueue(text, driver: driver, store: store, table: "retried") {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import SluiceCore
 import SluiceSQLite
+import SluiceTestSupport
 
 /// Imports whose profile aggregates (`aggregate:`), in one pass and chunked
 /// by the `hash` strategy. The plans file puts node `id % 5000` on row `id`,
@@ -31,7 +32,7 @@ struct AggregateImportTests {
     @Test("one pass: one row per node, equal to SQL's GROUP BY over the plain import, with the same rejects")
     func onePass() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("plans.csv", ChunkedImportTests.plans(rows: 30_000))
+        let file = try scratch.write("plans.csv", TestImports.plans(rows: 30_000))
         let driver = try scratch.driver()
         let (plain, aggregated) = try importBoth(file, driver: driver, table: "usage")
         #expect(aggregated.status == .succeeded)
@@ -47,7 +48,7 @@ struct AggregateImportTests {
     @Test("--chunks 4 partitions by the hash of node_id: every node aggregated exactly once, as in one pass")
     func hashChunks() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("plans.csv", ChunkedImportTests.plans(rows: 30_000))
+        let file = try scratch.write("plans.csv", TestImports.plans(rows: 30_000))
         let driver = try scratch.driver()
         let (plain, chunked) = try importBoth(file, driver: driver, table: "chunked") { $0.chunks = 4 }
         #expect(chunked.status == .succeeded, "\(chunked.failure ?? "")")
@@ -104,7 +105,7 @@ struct AggregateImportTests {
     @Test("an aggregating upsert (keyed by its by columns) run twice, chunked, gives the same table")
     func upsertTwice() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("plans.csv", ChunkedImportTests.plans(rows: 12_000))
+        let file = try scratch.write("plans.csv", TestImports.plans(rows: 12_000))
         let driver = try scratch.driver()
         _ = try driver.importFile(file) {
             $0.profile = try? plansProfile()

@@ -2,27 +2,16 @@ import Foundation
 import Testing
 import SluiceCore
 import SluiceSQLite
+import SluiceTestSupport
 
 @Suite("Chunked imports")
 struct ChunkedImportTests {
-    /// `rows` plans, some with notes over several lines, some invalid.
-    static func plans(rows: Int) -> String {
-        var text = "node_id,start,stop,invoice_amount,gpu_class,region,note\n"
-        for id in 1...rows {
-            let start = 1_700_000_000 + id * 60
-            let stop = id % 97 == 0 ? start - 10 : start + 3600
-            let note = id % 7 == 0 ? "\"line one\nline two, \"\"quoted\"\"\"" : (id % 3 == 0 ? "" : "n\(id)")
-            text += "\(id % 5000),\(id % 211 == 0 ? "TBD" : String(start)),\(stop),\(id % 100).50,A100,eu,\(note)\n"
-        }
-        return text
-    }
-
     func checksum(_ driver: SQLiteDriver, _ table: String) throws -> [[String?]] { try tableChecksum(driver, table) }
 
     @Test("8 chunks, two at a time, give the same table, counts and rejects (with whole-file lines, in order) as one pass")
     func sameAsOnePass() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("plans.csv", Self.plans(rows: 200_000))
+        let file = try scratch.write("plans.csv", TestImports.plans(rows: 200_000))
         let driver = try scratch.driver()
         let rejects = (whole: scratch.path("whole-rejects.csv"), chunked: scratch.path("chunked-rejects.csv"))
         let whole = try driver.importFile(file, rejects: rejects.whole) {
@@ -53,7 +42,7 @@ struct ChunkedImportTests {
     @Test("--concurrency 1 runs a foreground job's chunks one after another, on one thread")
     func oneAtATime() throws {
         let scratch = try Scratch()
-        let file = try scratch.write("plans.csv", Self.plans(rows: 20_000))
+        let file = try scratch.write("plans.csv", TestImports.plans(rows: 20_000))
         let driver = try scratch.driver()
         let outcome = try driver.importFile(file) {
             $0.chunks = 4

@@ -3,20 +3,14 @@ import Synchronization
 import Testing
 import SluiceCore
 import SluiceSQLite
+import SluiceTestSupport
 
 @Suite("The import worker")
 struct ImportWorkerTests {
-    /// Queues `text` as a background import, as `sluice import --background` does.
     @discardableResult
     func enqueue(_ text: String, name: String, driver: SQLiteDriver, store: LocalBlobStore, table: String,
                  configure: (inout ImportRequest) -> Void = { _ in }) throws -> Int64 {
-        var request = ImportRequest(input: name, table: table)
-        configure(&request)
-        let job = try driver.jobs.jobCreate(JobCreateParams(source: name, profile: nil, table: table, mode: request.effectiveMode,
-                                                            bytes: 0, now: Date(), request: try StoredImportRequest(request).json()))
-        try store.put("job-\(job.id)/input", from: MemoryByteSource(text))
-        try driver.jobs.jobSetStorage(id: job.id, key: "job-\(job.id)/input")
-        return job.id
+        try TestImports.enqueue(text, name: name, jobs: driver.jobs, store: store, table: table, configure: configure)
     }
 
     /// Runs `worker` until nothing is claimable; returns what it did.
@@ -72,7 +66,7 @@ struct ImportWorkerTests {
     @Test("two workers on two connections share the chunks; the result is the one-pass table, progress goes 10 → 100")
     func twoWorkersOneTable() throws {
         let scratch = try Scratch()
-        let text = ChunkedImportTests.plans(rows: 40_000)
+        let text = TestImports.plans(rows: 40_000)
         let driver = try scratch.driver()
         let store = try LocalBlobStore(directory: scratch.path("storage"))
         let profile = try plansProfile()
@@ -112,7 +106,7 @@ struct ImportWorkerTests {
     @Test("a chunk that fails for good fails the job; jobs retry runs only that chunk again and the result is exact")
     func injectedFailureThenRetry() throws {
         let scratch = try Scratch()
-        let text = ChunkedImportTests.plans(rows: 20_000)
+        let text = TestImports.plans(rows: 20_000)
         let driver = try scratch.driver()
         let store = try LocalBlobStore(directory: scratch.path("storage"))
         let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: "retried") { $0.chunks = 4 }
@@ -143,7 +137,7 @@ struct ImportWorkerTests {
     @Test("an aggregating job is planned into bucket files in its storage; a failed bucket, retried, gives every node once; cleanup removes it all")
     func hashJobRetryAndCleanup() throws {
         let scratch = try Scratch()
-        let text = ChunkedImportTests.plans(rows: 20_000)
+        let text = TestImports.plans(rows: 20_000)
         let driver = try scratch.driver()
         let store = try LocalBlobStore(directory: scratch.path("storage"))
         let profile = try nodeUsageProfile()
