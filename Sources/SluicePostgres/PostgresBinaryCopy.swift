@@ -1,4 +1,5 @@
 import SluiceCore
+import NIOCore
 
 /// Rows in PostgreSQL's binary COPY format, for a target whose every column
 /// has a binary form here (`Column`). The server then skips parsing text
@@ -35,7 +36,7 @@ enum PostgresBinaryCopy {
     static let trailer: [UInt8] = [0xFF, 0xFF]
 
     /// The tuples of `batch`'s good rows (no header, no trailer); nil when a value is not of its column's kind.
-    static func encode<Rows: WritableRows>(_ batch: Rows, columns: [Column]) -> [UInt8]? {
+    static func encode<Rows: WritableRows>(_ batch: Rows, columns: [Column]) -> ByteBuffer? {
         var out = CopyText(capacity: batch.rowCount * (2 + batch.columnCount * 16) + 64)
         let fits = batch.values.withUnsafeBufferPointer { values in
             for row in 0..<batch.rowCount {
@@ -147,7 +148,7 @@ struct PostgresBinaryBatchEncoder: BatchEncoder {
 
     /// A batch with a value its column cannot take encodes to nothing; the
     /// session then loads it as text (`MappedBatch.encoded` is nil).
-    func encode(_ batch: MappedBatch) -> [UInt8]? {
+    func encode(_ batch: MappedBatch) -> (any EncodedRows)? {
         PostgresBinaryCopy.encode(batch, columns: columns)
     }
 }

@@ -105,9 +105,10 @@ final class PostgresChunkSession: ChunkSession {
     /// value PostgreSQL cannot store, such as a NUL in text), loads them
     /// again batch by batch down to the refused rows.
     private func load(_ batches: [MappedBatch], with loader: PostgresRowLoader, in link: PostgresLink) throws -> [Rejection] {
-        var buffer = ByteBufferAllocator().buffer(capacity: batches.reduce(0) { $0 + ($1.encoded?.count ?? 0) })
+        var buffer = ByteBufferAllocator().buffer(capacity: batches.reduce(0) { $0 + ($1.copyRows?.readableBytes ?? 0) })
         for batch in batches {
-            buffer.writeBytes(batch.encoded ?? PostgresCopyEncoder.encode(0..<batch.rowCount, of: batch, withLine: true))
+            var rows = batch.copyRows ?? PostgresCopyEncoder.encode(0..<batch.rowCount, of: batch, withLine: true)
+            buffer.writeBuffer(&rows)
         }
         guard buffer.readableBytes > 0 else { return [] }
         try link.query("SAVEPOINT sluice_chunk")

@@ -1,4 +1,5 @@
 import SluiceCore
+import NIOCore
 
 /// Rows in PostgreSQL's text COPY format, the only one postgres-nio speaks:
 /// fields separated by tabs, rows ended by a newline, NULL as `\N`, and a
@@ -13,7 +14,7 @@ import SluiceCore
 enum PostgresCopyEncoder {
     /// The COPY text of rows `rows` of `batch`, plus each row's input line
     /// as a last field when `withLine`.
-    static func encode<Rows: WritableRows>(_ rows: some Collection<Int>, of batch: Rows, withLine: Bool) -> [UInt8] {
+    static func encode<Rows: WritableRows>(_ rows: some Collection<Int>, of batch: Rows, withLine: Bool) -> ByteBuffer {
         var text = CopyText(capacity: rows.count * (batch.columnCount + 1) * 12 + 64)
         batch.values.withUnsafeBufferPointer { values in
             for row in rows {
@@ -158,9 +159,11 @@ struct CopyText: ~Copyable {
         count += MemoryLayout<T>.size
     }
 
-    /// The bytes written, as an array; the memory goes with the value.
-    consuming func finish() -> [UInt8] {
-        [UInt8](UnsafeBufferPointer(start: start, count: count))
+    /// The bytes written, in the buffer the connection sends; the memory goes with the value.
+    consuming func finish() -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: count)
+        buffer.writeBytes(UnsafeRawBufferPointer(start: start, count: count))
+        return buffer
     }
 }
 
@@ -169,7 +172,15 @@ struct CopyText: ~Copyable {
 struct PostgresCopyBatchEncoder: BatchEncoder {
     var withLine = false
 
-    func encode(_ batch: MappedBatch) -> [UInt8]? {
+    func encode(_ batch: MappedBatch) -> (any EncodedRows)? {
         PostgresCopyEncoder.encode(0..<batch.rowCount, of: batch, withLine: withLine)
     }
+}
+
+/// COPY data made on a mapping thread travels in the buffer it is sent in.
+extension ByteBuffer: EncodedRows {}
+
+extension MappedBatch {
+    /// The COPY data this driver's encoder made for the batch, if any.
+    var copyRows: ByteBuffer? { encoded as? ByteBuffer }
 }

@@ -167,31 +167,14 @@ final class PostgresJobStore: JobStore {
     }
 
     /// One row per problem: a row with two bad values gives two errors with
-    /// the same line. Many rows per INSERT (PostgreSQL takes at most 65,535
-    /// parameters in one statement).
+    /// the same line. They go in by COPY: 4,995 rejects took 0.22 s as
+    /// multi-row INSERTs, at the end of an import that the server had
+    /// otherwise finished.
     static func insertErrors(jobID: Int64, rejections: [Rejection], in link: PostgresLink) throws {
-        let rows = rejections.flatMap { rejection in rejection.errors.map { (rejection, $0) } }
-        let perStatement = 65_535 / 8
-        for start in stride(from: 0, to: rows.count, by: perStatement) {
-            var binds = PostgresBindings(capacity: 8 * min(perStatement, rows.count - start))
-            var values: [String] = []
-            for (rejection, error) in rows[start..<min(rows.count, start + perStatement)] {
-                let base = binds.count
-                values.append("(" + (1...8).map { "$\(base + $0)" }.joined(separator: ", ") + ")")
-                binds.append(jobID)
-                binds.append(Int64(rejection.line))
-                binds.append(rejection.byteOffset)
-                binds.append(error.column.map(StoredText.clean))
-                binds.append(error.value.map(StoredText.clean))
-                binds.append(error.kind.rawValue)
-                binds.append(StoredText.clean(error.message))
-                binds.append(StoredText.clean(rejection.original))
-            }
-            try link.query(PostgresQuery(unsafeSQL: """
-                INSERT INTO sluice.job_errors (job_id, line, byte_offset, column_name, value, kind, message, original)
-                VALUES \(values.joined(separator: ", "))
-                """, binds: binds))
-        }
+        let rows = JobErrorRows(jobID: jobID, rejections: rejections)
+        guard rows.rowCount > 0 else { return }
+        try link.copy(into: PostgresTableName(schema: "sluice", name: "job_errors"), columns: JobErrorRows.columns,
+                      data: PostgresCopyEncoder.encode(0..<rows.rowCount, of: rows, withLine: false))
     }
 
     func jobGet(id: Int64) throws -> Job? {

@@ -70,7 +70,7 @@ struct PostgresRowLoader {
     }
 
     private func write<Rows: WritableRows>(_ range: Range<Int>, of rows: Rows) throws {
-        let buffer = ByteBuffer(bytes: PostgresCopyEncoder.encode(range, of: rows, withLine: !upsertKey.isEmpty || lineColumn != nil))
+        let buffer = PostgresCopyEncoder.encode(range, of: rows, withLine: !upsertKey.isEmpty || lineColumn != nil)
         guard !upsertKey.isEmpty else {
             try link.copy(into: table, columns: columns + (lineColumn.map { [$0] } ?? []), data: buffer)
             return

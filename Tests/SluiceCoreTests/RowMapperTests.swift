@@ -40,6 +40,19 @@ struct RowMapperTests {
         #expect(batch.rejections.map(\.line) == [2, 3, 4])
     }
 
+    @Test("an in: list admits exact matches, texts that differ only in how an accent is composed, and nothing else")
+    func allowedTexts() throws {
+        let few = "columns:\n  c: {type: text, in: [caf\u{e9}, tea]}\n"
+        let batch = try map("c\ncaf\u{e9}\ncafe\u{301}\ntea\nte\ncafe\n", profile: few)
+        #expect(batch.rowCount == 3)
+        #expect(batch.rejections.map(\.line) == [5, 6])
+        // A list longer than the scanned ones is hashed: the same answers.
+        let many = "columns:\n  c: {type: text, in: [" + (0..<40).map { "v\($0)" }.joined(separator: ", ") + ", tea]}\n"
+        let hashed = try map("c\nv39\ntea\nte\nv40\n", profile: many)
+        #expect(hashed.rowCount == 2)
+        #expect(hashed.rejections.map(\.line) == [4, 5])
+    }
+
     @Test("boolean, date, timestamp (ISO 8601 or unix seconds), real and json columns")
     func otherTypes() throws {
         let profile = """

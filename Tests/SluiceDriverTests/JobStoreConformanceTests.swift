@@ -89,6 +89,13 @@ struct JobStoreConformanceTests {
         #expect(all[1].column == "b" && all[1].value == "x" && all[1].byteOffset == 90 && all[1].message == "'x' is not an integer")
         #expect(all[1].original == "9,x,\u{2400}y", "a NUL byte is shown as ␀, and nothing after it is lost")
         #expect(try jobs.jobErrors(jobID: job.id, limit: 1, offset: 1).map(\.kind) == [.cast])
+        // Text that COPY's format must escape comes back as it went in.
+        let awkward = "\"a\tb\\N\r\nc\\\",\\."
+        let quoted = try jobs.jobCreate(params())
+        try jobs.jobErrorsInsert(jobID: quoted.id, rejections: [Rejection(line: 4, byteOffset: 0, original: awkward, fields: [],
+                                                                          errors: [RowError(kind: .cast, column: "\\N", value: "\t", message: awkward)])])
+        let stored = try #require(try jobs.jobErrors(jobID: quoted.id, limit: 1, offset: 0).first)
+        #expect(stored.original == awkward && stored.message == awkward && stored.column == "\\N" && stored.value == "\t")
         let many = (0..<10_000).map { Rejection(line: $0 + 2, byteOffset: Int64($0), original: "r\($0)", fields: [], errors: [RowError(kind: .cast, message: "bad")]) }
         let other = try jobs.jobCreate(params())
         try jobs.jobErrorsInsert(jobID: other.id, rejections: many)

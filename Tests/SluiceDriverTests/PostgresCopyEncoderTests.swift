@@ -12,7 +12,7 @@ struct PostgresCopyEncoderTests {
         let rows = GroupedRows(columnCount: columns, rows: stride(from: 0, to: values.count, by: columns).enumerated().map { index, start in
             AggregatedRow(values: Array(values[start..<start + columns]), firstLine: 10 + index)
         })
-        return String(decoding: PostgresCopyEncoder.encode(0..<rows.rowCount, of: rows, withLine: withLine), as: UTF8.self)
+        return String(buffer: PostgresCopyEncoder.encode(0..<rows.rowCount, of: rows, withLine: withLine))
     }
 
     @Test("integers from Int64.min to Int64.max, each power of ten's edges, and zero")
@@ -67,7 +67,7 @@ struct PostgresBinaryCopyTests {
         })
         let encoded = try #require(PostgresBinaryCopy.encode(rows, columns: [.int8, .float8, .numeric, .bool, .bytes]))
         let stream = try PostgresCopyStream(link: link, table: PostgresTableName(name: "b"), columns: ["i", "r", "d", "f", "t"], binary: true)
-        stream.send(ByteBuffer(bytes: encoded))
+        stream.send(encoded)
         try stream.finish()
         let read = try link.query("SELECT i::TEXT, r::TEXT, d::TEXT, f::TEXT, t FROM b").rows.map { try $0.decode((String?, String?, String?, String?, String?).self) }
         #expect(read.count == decimals.count + 1)

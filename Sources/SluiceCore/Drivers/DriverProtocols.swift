@@ -100,12 +100,17 @@ extension ImportSession {
 }
 
 /// Turns a mapped batch's good rows into the bytes a database loads in bulk
-/// (PostgreSQL's COPY text). The pipeline calls it on the mapping threads,
-/// so that the one writer thread only sends.
+/// (PostgreSQL's COPY). The pipeline calls it on the mapping threads, so
+/// that the one writer thread only sends.
 public protocol BatchEncoder: Sendable {
     /// nil when this batch cannot be encoded so; the session then writes it another way.
-    func encode(_ batch: MappedBatch) -> [UInt8]?
+    func encode(_ batch: MappedBatch) -> (any EncodedRows)?
 }
+
+/// Rows as a driver's `BatchEncoder` made them, in the form its session
+/// sends as it is (for PostgreSQL, NIO's `ByteBuffer`, so that the writer
+/// thread copies nothing). Only that driver looks inside.
+public protocol EncodedRows: Sendable {}
 
 /// A database that Sluice can import into and keep its jobs in.
 public protocol SluiceDriver: AnyObject {

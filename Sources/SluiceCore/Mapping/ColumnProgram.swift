@@ -27,7 +27,7 @@ struct ColumnProgram {
     }
 
     @inline(__always)
-    func fastValue(_ bytes: UnsafeBufferPointer<UInt8>?, allowed: UnsafeBufferPointer<Set<String>>) -> Value? {
+    func fastValue(_ bytes: UnsafeBufferPointer<UInt8>?, allowed: UnsafeBufferPointer<AllowedTexts>) -> Value? {
         guard let bytes, !bytes.isEmpty || type == .text else { return emptyIsSlow ? nil : .null }
         if hasPattern { return nil }
         let value: Value?
@@ -37,7 +37,7 @@ struct ColumnProgram {
         case .text:
             guard let text = FieldDecoder.text(bytes) else { return nil }
             if bytes.isEmpty && emptyIsSlow { return nil }
-            if allowedIndex >= 0 && !allowed[allowedIndex].contains(text) { return nil }
+            if allowedIndex >= 0 && !allowed[allowedIndex].admits(bytes, text: text) { return nil }
             return .text(text)
         case .integer: value = ValueParser.integer(bytes: bytes).map(Value.integer)
         case .real: value = ValueParser.real(bytes: bytes).map(Value.real)

@@ -20,7 +20,7 @@ public struct MappedBatch: Sendable {
     public var decoder = FieldDecoder()
     /// The good rows as the writer's database takes them in bulk, made on
     /// the mapping thread when the session has a `BatchEncoder`.
-    public var encoded: [UInt8]?
+    public var encoded: (any EncodedRows)?
 
     public init(source: RecordBatch, columnCount: Int) {
         self.sequence = source.sequence

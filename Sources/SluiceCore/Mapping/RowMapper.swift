@@ -9,20 +9,23 @@ public struct RowMapper: Sendable {
     public let decoder: FieldDecoder
     /// Per column, just what the fast path needs, free of reference counting.
     private let programs: [ColumnProgram]
-    /// The `in:` lists of the columns that have one, as sets.
-    private let allowedValues: [Set<String>]
+    /// The `in:` lists of the columns that have one.
+    private let allowedValues: [AllowedTexts]
     /// Positions of decimal columns that rules read.
     private let decimalColumns: [Int]
     /// The plan's rules, bound to row positions.
     private let rules: [BoundRule]
+    /// Their numeric programs, when every rule has one and reads no decimal
+    /// column (decimals reach rules converted from text).
+    private let rulePrograms: [NumericRuleProgram]?
 
     public init(plan: ImportPlan, decoder: FieldDecoder = FieldDecoder()) {
         self.plan = plan
         self.decoder = decoder
-        var allowed: [Set<String>] = []
+        var allowed: [AllowedTexts] = []
         self.programs = plan.columns.map { column in
             guard let values = column.spec?.allowed else { return ColumnProgram(column, allowedIndex: -1) }
-            allowed.append(Set(values))
+            allowed.append(AllowedTexts(values))
             return ColumnProgram(column, allowedIndex: allowed.count - 1)
         }
         self.allowedValues = allowed
@@ -31,6 +34,8 @@ public struct RowMapper: Sendable {
         self.decimalColumns = plan.columns.indices.filter {
             plan.columns[$0].type == .decimal && ruleColumns.contains(HeaderMatcher.normalize(plan.columns[$0].name))
         }
+        let programs = rules.compactMap(\.program)
+        rulePrograms = programs.count == rules.count && decimalColumns.isEmpty ? programs : nil
     }
 
     public func map(_ batch: RecordBatch) -> MappedBatch {
@@ -58,7 +63,7 @@ public struct RowMapper: Sendable {
     @inline(__always)
     private func mapRecord(_ index: Int, of batch: RecordBatch, arena: UnsafeBufferPointer<UInt8>,
                            fields: UnsafeBufferPointer<FieldSpan>, programs: UnsafeBufferPointer<ColumnProgram>,
-                           allowed: UnsafeBufferPointer<Set<String>>, scratch: ScratchBuffer, into out: inout MappedBatch) {
+                           allowed: UnsafeBufferPointer<AllowedTexts>, scratch: ScratchBuffer, into out: inout MappedBatch) {
         let rowStart = out.values.count
         let fieldCount = Int(batch.records[index].fieldCount)
         let firstField = Int(batch.records[index].firstField)
@@ -82,7 +87,7 @@ public struct RowMapper: Sendable {
                 }
             }
         }
-        if errors.isEmpty && !plan.rules.isEmpty {
+        if errors.isEmpty && !rules.isEmpty && !passesRulesQuickly(out.values, from: rowStart) {
             errors = ruleErrors(out.values[rowStart...])
         }
         if errors.isEmpty {
@@ -131,6 +136,19 @@ public struct RowMapper: Sendable {
                              message: "expected \(expected) fields, found \(found)\(missing)")]
         }
         return [RowError(kind: .extraColumn, message: "expected \(expected) fields, found \(found)")]
+    }
+
+    /// True when the rules' numeric programs pass the row: nearly every row,
+    /// decided without a slice or an error list. False means ask `ruleErrors`.
+    @inline(__always)
+    private func passesRulesQuickly(_ values: [Value], from rowStart: Int) -> Bool {
+        guard let rulePrograms else { return false }
+        return values.withUnsafeBufferPointer { all in
+            let row = UnsafeBufferPointer(rebasing: all[rowStart...])
+            return rulePrograms.withUnsafeBufferPointer { programs in
+                programs.allSatisfy { $0.outcome(row) == .pass }
+            }
+        }
     }
 
     private func ruleErrors(_ row: ArraySlice<Value>) -> [RowError] {

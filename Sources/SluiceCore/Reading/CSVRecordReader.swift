@@ -22,6 +22,8 @@ public final class CSVRecordReader: RecordReader {
     private var line = 1
     private var sequence = 0
     private var atStart = true
+    /// Records and fields of the last batch, to size the next one's tables.
+    private var lastBatchSize = (records: 0, fields: 0)
 
     /// `startLine` and `startOffset` say where `source` begins in the whole
     /// file, for a reader of one byte range: records then carry the line
@@ -57,7 +59,7 @@ public final class CSVRecordReader: RecordReader {
     }
 
     private func nextBatch(limit: Int) throws -> RecordBatch? {
-        var builder = BatchBuilder()
+        var builder = BatchBuilder(records: lastBatchSize.records, fields: lastBatchSize.fields)
         while builder.records.count < limit {
             if buffer.unscanned == 0 || buffer.needsMoreData {
                 // Hand over what we have before refilling: compaction moves the bytes under the builder.
@@ -83,6 +85,7 @@ public final class CSVRecordReader: RecordReader {
 
     private func finish(_ builder: inout BatchBuilder) -> RecordBatch {
         let batch = builder.makeBatch(from: buffer, sequence: sequence, bytesConsumed: source.bytesConsumed)
+        lastBatchSize = (batch.records.count, batch.fields.count)
         sequence += 1
         return batch
     }
@@ -159,11 +162,7 @@ public final class CSVRecordReader: RecordReader {
                 }
             }
             // Unquoted text, or text after a closing quote: runs to a delimiter or line end.
-            while i < end {
-                let c = bytes[i]
-                if c == delimiter || c == lf || c == cr { break }
-                i += 1
-            }
+            i = UnquotedFieldScan.end(of: bytes, from: i, to: end, delimiter: delimiter)
             builder.appendField(start: fieldStart, end: i, kind: kind, buffer: buffer)
             if i >= end {
                 guard eof else { builder.fields.removeSubrange(fieldMark...); return .needMoreData }

@@ -76,6 +76,13 @@ struct BatchBuilder {
 
     var arenaBytes: Int { base < 0 ? 0 : end - base }
 
+    /// A builder with room for `records` records of `fields` fields in
+    /// all (the last batch's), so its tables do not grow step by step.
+    init(records: Int = 0, fields: Int = 0) {
+        self.records.reserveCapacity(records)
+        self.fields.reserveCapacity(fields)
+    }
+
     mutating func appendField(start: Int, end: Int, kind: FieldSpan.Kind, buffer: ScanBuffer) {
         fields.append(FieldSpan(start: Int32(truncatingIfNeeded: start), end: Int32(truncatingIfNeeded: end), kind: kind))
     }

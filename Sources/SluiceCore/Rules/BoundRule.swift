@@ -18,11 +18,21 @@ public struct BoundRule: Sendable {
     let positions: [Int]
     /// Names of those columns, for error messages.
     let names: [String]
+    /// The fast path for rows of numbers, when the rule compiles to one.
+    let program: NumericRuleProgram?
+
+    init(root: RuleNode, positions: [Int], names: [String]) {
+        self.root = root
+        self.positions = positions
+        self.names = names
+        self.program = NumericRuleProgram(root, positions: positions)
+    }
 
     /// Works out the rule for one row, whose first element is the import's
     /// first column (the slice may start at any index).
     public func evaluate(_ row: ArraySlice<Value>) -> RuleOutcome {
-        RuleEvaluator(row: row, positions: positions, names: names).outcome(of: root)
+        if let program, let outcome = row.withUnsafeBufferPointer({ program.outcome($0) }) { return outcome }
+        return RuleEvaluator(row: row, positions: positions, names: names).outcome(of: root)
     }
 
     /// Works out the rule for one row held in an array.
