@@ -73,12 +73,26 @@ public final class ImportPipeline {
     private func startThread(group: DispatchGroup, name: String, _ body: @escaping @Sendable () -> Void) {
         group.enter()
         let thread = Thread {
+            Self.yieldToWriter()
             body()
             group.leave()
         }
         thread.name = name
         thread.stackSize = 1 << 20
         thread.start()
+    }
+}
+
+extension ImportPipeline {
+    /// Lowers the calling thread's priority (Linux keeps a nice value per
+    /// thread). The reader and the mappers are throughput work; the writer
+    /// thread, the network thread and a database server on the same host
+    /// each wait on a reply or keep a COPY going, and every moment they
+    /// wait for a core the whole import waits.
+    static func yieldToWriter() {
+        #if os(Linux)
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
+        #endif
     }
 }
 

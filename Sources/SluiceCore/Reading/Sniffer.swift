@@ -43,18 +43,27 @@ public struct Sniffer: Sendable {
         var rows = try records(sample, dialect: CSVDialect(delimiter: delimiter, quote: quote, hasHeader: false),
                                complete: complete, fileName: fileName)
         guard !rows.isEmpty else { throw InputError(file: fileName, problem: "the file is empty") }
-        let hasHeader = overrides.hasHeader ?? looksLikeHeader(rows)
+        // The types below the first record: what a header is judged by, and
+        // the columns' types when it is one (typing the sample is most of the sniff's time).
+        let width = rows.map(\.count).max() ?? 1
+        let typesBelowFirst = overrides.hasHeader == false ? [] : Self.types(of: rows.dropFirst(), width: width)
+        let hasHeader = overrides.hasHeader ?? looksLikeHeader(rows, typesBelow: typesBelowFirst)
         var columns: [String]
+        let types: [ColumnType]
         if hasHeader {
             columns = rows.removeFirst().map { $0 ?? "" }
+            types = Array(typesBelowFirst.prefix(columns.count))
         } else {
-            columns = (1...max(1, rows.map(\.count).max() ?? 1)).map { "column_\($0)" }
-        }
-        let types = (0..<columns.count).map { index in
-            Self.type(of: rows.lazy.compactMap { index < $0.count ? $0[index] : nil })
+            columns = (1...max(1, width)).map { "column_\($0)" }
+            types = Self.types(of: rows[...], width: columns.count)
         }
         return Result(dialect: CSVDialect(delimiter: delimiter, quote: quote, hasHeader: hasHeader),
                       columns: columns, types: types, sampledRecords: rows.count)
+    }
+
+    /// Per column position up to `width`, the narrowest type of the rows' values there.
+    private static func types(of rows: ArraySlice<[String?]>, width: Int) -> [ColumnType] {
+        (0..<width).map { index in type(of: rows.lazy.compactMap { index < $0.count ? $0[index] : nil }) }
     }
 
     /// The narrowest type that fits all the values; text when there are none.
@@ -88,9 +97,8 @@ public struct Sniffer: Sendable {
         for delimiter in CSVDialect.candidateDelimiters {
             guard sample.contains(delimiter) else { continue }
             let dialect = CSVDialect(delimiter: delimiter, quote: quote, hasHeader: false)
-            guard let rows = try? records(sample, dialect: dialect, complete: complete, fileName: ""),
-                  !rows.isEmpty else { continue }
-            let score = consistency(rows.map(\.count))
+            guard let counts = try? fieldCounts(sample, dialect: dialect, complete: complete), !counts.isEmpty else { continue }
+            let score = consistency(counts)
             if score > best.score { best = (delimiter, score) }
         }
         return best.delimiter
@@ -105,15 +113,15 @@ public struct Sniffer: Sendable {
         return Double(records) / Double(counts.count) * Double(min(fields, 64)).squareRoot()
     }
 
-    private func looksLikeHeader(_ rows: [[String?]]) -> Bool {
+    /// `typesBelow`: the column types of the records after the first.
+    private func looksLikeHeader(_ rows: [[String?]], typesBelow: [ColumnType]) -> Bool {
         guard let first = rows.first else { return false }
         let names = first.map { $0 ?? "" }
         let named = names.filter { !$0.isEmpty }
         if named.isEmpty || Set(named).count < named.count { return false }
         guard rows.count > 1 else { return !names.contains { ValueParser.sniff($0) != .text } }
         for (index, name) in names.enumerated() {
-            let type = Self.type(of: rows.dropFirst().lazy.compactMap { index < $0.count ? $0[index] : nil })
-            if type != .text && !name.isEmpty && ValueParser.sniff(name) != .text { return false }
+            if typesBelow[index] != .text && !name.isEmpty && ValueParser.sniff(name) != .text { return false }
         }
         return true
     }
@@ -121,17 +129,9 @@ public struct Sniffer: Sendable {
     /// Reads the sample's records as text; when the sample is not the whole
     /// file, the last record may be cut short and is dropped.
     private func records(_ sample: [UInt8], dialect: CSVDialect, complete: Bool, fileName: String) throws -> [[String?]] {
-        // Small batches: an open quote at the cut end of a partial sample throws, and loses only its own batch.
-        let reader = try CSVRecordReader(source: MemoryByteSource(sample), fileName: fileName, dialect: dialect, batchRecords: 64)
         let decoder = FieldDecoder(quote: dialect.quote)
         var rows: [[String?]] = []
-        while true {
-            let batch: RecordBatch?
-            do { batch = try reader.nextBatch() } catch let error as InputError where !complete {
-                _ = error  // an open quote at the end of a partial sample is only the sample's end
-                break
-            }
-            guard let batch else { break }
+        try forEachBatch(sample, dialect: dialect, complete: complete, fileName: fileName) { batch in
             for record in batch.records {
                 let spans = batch.fields[Int(record.firstField)..<Int(record.firstField + record.fieldCount)]
                 rows.append(spans.map { decoder.string($0, in: batch.arena, lossy: true) })
@@ -139,6 +139,31 @@ public struct Sniffer: Sendable {
         }
         if !complete && rows.count > 1 { rows.removeLast() }
         return rows
+    }
+
+    /// The sample's records' field counts, as `records` would cut them, without making text.
+    private func fieldCounts(_ sample: [UInt8], dialect: CSVDialect, complete: Bool) throws -> [Int] {
+        var counts: [Int] = []
+        try forEachBatch(sample, dialect: dialect, complete: complete, fileName: "") { batch in
+            counts += batch.records.map { Int($0.fieldCount) }
+        }
+        if !complete && counts.count > 1 { counts.removeLast() }
+        return counts
+    }
+
+    private func forEachBatch(_ sample: [UInt8], dialect: CSVDialect, complete: Bool, fileName: String,
+                              _ body: (RecordBatch) -> Void) throws {
+        // Small batches: an open quote at the cut end of a partial sample throws, and loses only its own batch.
+        let reader = try CSVRecordReader(source: MemoryByteSource(sample), fileName: fileName, dialect: dialect, batchRecords: 64)
+        while true {
+            let batch: RecordBatch?
+            do { batch = try reader.nextBatch() } catch let error as InputError where !complete {
+                _ = error  // an open quote at the end of a partial sample is only the sample's end
+                break
+            }
+            guard let batch else { break }
+            body(batch)
+        }
     }
 }
 
