@@ -19,9 +19,12 @@ import SluiceCore
 /// (`PostgresBinaryCopy`): the server then skips parsing numbers. Otherwise,
 /// and for every reload, it is text.
 final class PostgresImportSession: ImportSession {
-    /// Rows per streamed COPY: enough to keep both sides busy, few enough
-    /// that a refused stream is cheap to load again.
-    static let rowsPerStream = 65_536
+    /// Rows per streamed COPY: few enough that a refused stream is cheap to
+    /// load again and its batches fit in memory, enough that the pause
+    /// between two streams (the client waits for the server to catch up,
+    /// then two round trips) is rare: on the plans file 131,072 rows took
+    /// 0.1–0.2 s off 65,536's 1.7–1.9 s, for about 30 MiB more.
+    static let rowsPerStream = 131_072
 
     private let url: PostgresURL
     private var link: PostgresLink?
@@ -89,7 +92,9 @@ final class PostgresImportSession: ImportSession {
             stream = try PostgresCopyStream(link: link, table: loader.table, columns: loader.columns, binary: binary != nil)
         }
         stream?.send(encoded)
-        streamed.append(batch)
+        var kept = batch
+        kept.encoded = nil  // a reload encodes again, as text; the sent bytes need not stay
+        streamed.append(kept)
         streamedRows += batch.rowCount
         if streamedRows >= Self.rowsPerStream { refused += try endStream() }
         return refused

@@ -204,9 +204,15 @@ final class PostgresJobStore: JobStore {
     }
 
     func jobDeleteFinished(before date: Date) throws -> [Int64] {
+        // Errors have no foreign key to cascade along (see the migrations).
         try link.query("""
-            DELETE FROM sluice.jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < \(date)
-            RETURNING id
+            WITH gone AS (
+                DELETE FROM sluice.jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < \(date)
+                RETURNING id
+            ), errors AS (
+                DELETE FROM sluice.job_errors WHERE job_id IN (SELECT id FROM gone)
+            )
+            SELECT id FROM gone
             """).rows.map { try $0.decode(Int64.self) }.sorted()
     }
 

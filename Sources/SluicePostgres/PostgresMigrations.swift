@@ -82,6 +82,12 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX chunks_by_status ON sluice.chunks (status, lease_expires_ms)",
         ]),
+        // The foreign key checked every error row with a query of its own:
+        // 4,995 rejects took 95 ms to COPY with it and 37 ms without, at the
+        // end of an import. Deleting a job deletes its errors by hand instead.
+        ("2026-11-25 job errors without a foreign key", [
+            "ALTER TABLE sluice.job_errors DROP CONSTRAINT job_errors_job_id_fkey",
+        ]),
     ]
 
     /// Brings the schema up to date, in one transaction under an advisory lock.
