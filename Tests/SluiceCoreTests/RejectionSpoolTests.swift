@@ -3,9 +3,10 @@ import Testing
 
 @Suite("The rejection spool")
 struct RejectionSpoolTests {
-    @Test("rejections come back exactly, in order, across chunk and read boundaries")
-    func roundTrip() throws {
-        let spool = try RejectionSpool()
+    @Test("rejections come back exactly, in order, across chunk and read boundaries, held in memory or spilled to a file",
+          arguments: [10_000, 100])
+    func roundTrip(heldLimit: Int) throws {
+        let spool = try RejectionSpool(heldLimit: heldLimit)
         let long = String(repeating: "é,\"\n", count: 100_000)
         let written = (0..<1_500).map { index in
             Rejection(line: index * 2 + 1, byteOffset: Int64(index) * 1000,
@@ -23,5 +24,10 @@ struct RejectionSpoolTests {
         var again = 0
         try spool.forEachChunk { again += $0.count }
         #expect(again == 1_500)
+        // More may come after a read (a rejects file is written before the job's errors).
+        try spool.append(written[0])
+        var last: Rejection?
+        try spool.forEachChunk { last = $0.last }
+        #expect(last == written[0] && spool.count == 1_501)
     }
 }
