@@ -3,7 +3,7 @@
 /// import, where rules compare integer and decimal columns.
 ///
 /// Walking the `RuleNode` tree costs reference counting at every node, which
-/// showed as an eighth of the mapping CPU in profiles. The steps here are
+/// showed as an eighth of the client's CPU samples in profiles. The steps here are
 /// trivial values run on a small stack, with no allocation.
 ///
 /// It decides only what it can decide exactly as `RuleEvaluator` would, and
