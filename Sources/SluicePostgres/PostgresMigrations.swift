@@ -88,6 +88,29 @@ enum PostgresMigrations {
         ("2026-11-25 job errors without a foreign key", [
             "ALTER TABLE sluice.job_errors DROP CONSTRAINT job_errors_job_id_fkey",
         ]),
+        // `PostgresBlobStore`: a blob's row is written after its parts, in
+        // the same transaction, so parts need no key pointing at it.
+        ("2026-11-25 blobs", [
+            """
+            CREATE TABLE sluice.blobs (
+                key TEXT PRIMARY KEY,
+                size BIGINT NOT NULL,
+                part_size INTEGER NOT NULL,
+                sha256 BYTEA NOT NULL,
+                created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )
+            """,
+            """
+            CREATE TABLE sluice.blob_parts (
+                key TEXT NOT NULL,
+                part INTEGER NOT NULL,
+                data BYTEA NOT NULL,
+                sha256 BYTEA NOT NULL,
+                PRIMARY KEY (key, part)
+            )
+            """,
+            "ALTER TABLE sluice.blob_parts ALTER COLUMN data SET STORAGE EXTERNAL",
+        ]),
     ]
 
     /// Brings the schema up to date, in one transaction under an advisory lock.

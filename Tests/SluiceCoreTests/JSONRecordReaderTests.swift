@@ -1,5 +1,6 @@
 import Testing
 @testable import SluiceCore
+import SluiceTestSupport
 
 /// Reads JSON with a source that hands out `pieceSize` bytes at a time, so
 /// that every record is split across many reads.

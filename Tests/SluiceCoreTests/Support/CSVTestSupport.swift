@@ -1,5 +1,6 @@
 import Foundation
 @testable import SluiceCore
+import SluiceTestSupport
 
 /// Reads every record of a CSV text with Sluice's reader; NULL fields are nil.
 func readRecords(_ text: String, dialect: CSVDialect = CSVDialect(hasHeader: false), blockSize: Int = 1 << 20,
@@ -37,27 +38,6 @@ func readAll(_ reader: any RecordReader, decoder: FieldDecoder = FieldDecoder())
     return records
 }
 
-/// Hands out its bytes a few at a time, to put block boundaries everywhere.
-final class ChunkedByteSource: ByteSource {
-    private let bytes: [UInt8]
-    private let pieceSize: Int
-    private var position = 0
-
-    init(_ bytes: [UInt8], pieceSize: Int) {
-        self.bytes = bytes
-        self.pieceSize = pieceSize
-    }
-
-    var bytesConsumed: Int64 { Int64(position) }
-
-    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        let count = min(buffer.count, pieceSize, bytes.count - position)
-        guard count > 0 else { return 0 }
-        for index in 0..<count { buffer[index] = bytes[position + index] }
-        position += count
-        return count
-    }
-}
 
 /// A small, seedable random generator, so failures reproduce.
 struct SeededGenerator: RandomNumberGenerator {
