@@ -4,9 +4,10 @@ import Testing
 @Suite("The rejection spool")
 struct RejectionSpoolTests {
     @Test("rejections come back exactly, in order, across chunk and read boundaries, held in memory or spilled to a file",
-          arguments: [10_000, 100])
-    func roundTrip(heldLimit: Int) throws {
-        let spool = try RejectionSpool(heldLimit: heldLimit)
+          arguments: [(10_000, 16 << 20), (100, 16 << 20), (10_000, 300_000)])
+    func roundTrip(heldLimit: Int, heldBytes: Int) throws {
+        // The defaults hold all 1,500; the others spill by count, and at the one long row by size.
+        let spool = try RejectionSpool(heldLimit: heldLimit, heldBytes: heldBytes)
         let long = String(repeating: "é,\"\n", count: 100_000)
         let written = (0..<1_500).map { index in
             Rejection(line: index * 2 + 1, byteOffset: Int64(index) * 1000,
@@ -16,6 +17,7 @@ struct RejectionSpoolTests {
                                RowError(kind: .rule, column: nil, value: "r", message: "rule")])
         }
         for rejection in written { try spool.append(rejection) }
+        #expect(spool.isOnDisk == (heldLimit < 1_500 || heldBytes < 1 << 20))
         var read: [Rejection] = []
         try spool.forEachChunk { read += $0 }
         #expect(read == written)

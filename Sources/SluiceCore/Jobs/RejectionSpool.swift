@@ -8,25 +8,34 @@ import Foundation
 /// kept, and read back once, into the job's final transaction or the
 /// rejects file.
 ///
-/// The first `heldLimit` stay in memory: writing and reading back the
-/// 4,995 of the plans file took about 30 ms at the end of an import, while
-/// the database waited. Past that, all of them go to a temporary file
-/// (`RejectionCoding`), so memory stays flat however many rows are rejected.
+/// The first ones stay in memory, up to `heldLimit` rejections and
+/// `heldBytes` of their text: writing and reading back the 4,995 of the
+/// plans file took about 30 ms at the end of an import, while the database
+/// waited. Past either limit, all of them go to a temporary file
+/// (`RejectionCoding`), so memory stays flat however many rows are rejected
+/// and however long they are.
 public final class RejectionSpool {
     public private(set) var count = 0
     /// The first few, kept in memory for the end-of-import message.
     public private(set) var first: [Rejection] = []
-    /// Every rejection, until there are more than `heldLimit`.
+    /// Every rejection, until there are more than `heldLimit` or they hold more than `heldBytes`.
     private var held: [Rejection] = []
+    private var heldSize = 0
     private let heldLimit: Int
+    private let heldBytes: Int
     private let directory: URL
     private var file: (url: URL, handle: FileHandle)?
     private var pending = Data()
 
-    public init(directory: URL = FileManager.default.temporaryDirectory, heldLimit: Int = 10_000) throws {
+    public init(directory: URL = FileManager.default.temporaryDirectory, heldLimit: Int = 10_000,
+                heldBytes: Int = 16 << 20) throws {
         self.directory = directory
         self.heldLimit = heldLimit
+        self.heldBytes = heldBytes
     }
+
+    /// Whether the rejections went to the file (for tests).
+    var isOnDisk: Bool { file != nil }
 
     deinit {
         guard let file else { return }
@@ -37,13 +46,21 @@ public final class RejectionSpool {
     public func append(_ rejection: Rejection) throws {
         if first.count < 10 { first.append(rejection) }
         count += 1
-        if file == nil && held.count < heldLimit {
-            held.append(rejection)
-            return
+        if file == nil {
+            heldSize += Self.textSize(of: rejection)
+            if held.count < heldLimit && heldSize <= heldBytes {
+                held.append(rejection)
+                return
+            }
         }
         if file == nil { try spill() }
         RejectionCoding.append(rejection, to: &pending)
         if pending.count >= 1 << 16 { try flush() }
+    }
+
+    /// About what a rejection's text takes in memory (its line twice: as read, and in its fields).
+    private static func textSize(of rejection: Rejection) -> Int {
+        2 * rejection.original.utf8.count + rejection.errors.reduce(0) { $0 + $1.message.utf8.count + ($1.value?.utf8.count ?? 0) }
     }
 
     /// Moves the held rejections to a new temporary file, which takes every later one.
