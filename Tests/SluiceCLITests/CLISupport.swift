@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SluiceTestSupport
 
 /// Runs the real `sluice` binary, built by `swift build` beside the tests
 /// (or named by $SLUICE_BIN), in a scratch directory of its own.
@@ -96,15 +97,7 @@ final class CLI {
 
     /// Rows of a query on the scratch directory's sluice.db, by sqlite3.
     func sql(_ query: String, database: String = "sluice.db") throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sqlite3", path(database), query]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try commandOutput(["sqlite3", path(database), query])
     }
 }
 

@@ -35,15 +35,7 @@ public enum TestPostgres {
         /// Rows of `query` as `psql -At` prints them (columns joined by `|`,
         /// one row per line), as `sqlite3` does for the SQLite tests.
         public func psql(_ query: String) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", query, text]
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            try commandOutput(["psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c", query, text])
         }
 
         /// Drops the database, closing whatever connections are left.
