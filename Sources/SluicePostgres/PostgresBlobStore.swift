@@ -37,7 +37,7 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
 
     deinit { link.close() }
 
-    public func put(_ key: String, from source: any ByteSource) throws -> Int64 {
+    @discardableResult public func put(_ key: String, from source: any ByteSource) throws -> Int64 {
         try BlobStoreError.check(key)
         return try link.transaction { link in
             // Taken first, so that two writers of one key wait for each other instead of both writing parts.
@@ -174,14 +174,15 @@ final class PostgresBlobSource: ByteSource {
         guard let row = try link.query("""
             SELECT data, sha256 FROM sluice.blob_parts WHERE key = \(key) AND part = \(Int32(number))
             """).rows.first else {
-            throw BlobStoreError(key: key, problem: "part \(number) is missing from the database")
+            throw BlobStoreError(key: key, problem: "part \(number) is missing from the database", damaged: true)
         }
         let (bytes, sha256) = try row.decode((ByteBuffer, ByteBuffer).self)
         guard bytes.readableBytes == expected else {
-            throw BlobStoreError(key: key, problem: "part \(number) holds \(bytes.readableBytes) bytes, not \(expected): it is damaged")
+            throw BlobStoreError(key: key, problem: "part \(number) holds \(bytes.readableBytes) bytes, not \(expected): it is damaged",
+                                   damaged: true)
         }
         guard bytes.withUnsafeReadableBytes({ Array(SHA256.hash(data: $0)) }) == Array(sha256.readableBytesView) else {
-            throw BlobStoreError(key: key, problem: "part \(number) does not match its SHA-256: it is damaged")
+            throw BlobStoreError(key: key, problem: "part \(number) does not match its SHA-256: it is damaged", damaged: true)
         }
         return bytes
     }
@@ -190,7 +191,7 @@ final class PostgresBlobSource: ByteSource {
         guard let hash = whole else { return }
         whole = nil
         guard Array(hash.finalize()) == blob.sha256 else {
-            throw BlobStoreError(key: key, problem: "the blob does not match its SHA-256: it is damaged")
+            throw BlobStoreError(key: key, problem: "the blob does not match its SHA-256: it is damaged", damaged: true)
         }
     }
 }

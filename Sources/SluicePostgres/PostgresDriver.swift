@@ -42,6 +42,16 @@ public final class PostgresDriver: SluiceDriver, Sendable {
         }
     }
 
+    /// The blob store, on a connection of its own, opened on first use.
+    private let blobs = Mutex<PostgresBlobStore?>(nil)
+
+    public func blobStore() throws -> (any BlobStore)? {
+        try blobs.withLock { blobs in
+            if blobs == nil { blobs = try PostgresBlobStore(url: url) }
+            return blobs
+        }
+    }
+
     /// Where the data lands, for messages: never the password.
     public var targetDescription: String { url.redacted }
 
@@ -124,7 +134,8 @@ public final class PostgresDriver: SluiceDriver, Sendable {
 
     public func close() {
         link.close()
-        // The LISTEN connection closes when its signal goes.
+        // The LISTEN and blob connections close when their objects go.
         signal.withLock { $0 = nil }
+        blobs.withLock { $0 = nil }
     }
 }

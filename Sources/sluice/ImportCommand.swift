@@ -147,8 +147,7 @@ struct ImportCommand: ParsableCommand {
             bytes: InputOpener.fileSize(path: file) ?? 0, now: Date(), request: try StoredImportRequest(request).json()))
         let key = "job-\(job.id)/input"
         do {
-            try storage.open().put(key, from: input)
-            try driver.jobs.jobSetStorage(id: job.id, key: key)
+            try driver.jobs.jobSetStorage(id: job.id, key: try storage.storeInput(key, from: input, driver: driver))
         } catch {
             try driver.jobs.jobMarkRunning(id: job.id, now: Date())
             _ = try driver.jobs.jobFinish(JobFinishParams(id: job.id, status: .failed, counts: ImportCounts(),

@@ -154,8 +154,8 @@ extension JobsCommand {
             try reportingErrors {
                 var configuration = JobCleaner.Configuration()
                 configuration.retention = Age.seconds(olderThan)
-                let store = FileManager.default.fileExists(atPath: storage.directory) ? try storage.open() : nil
-                let cleaner = try JobCleaner(driver: try database.openDriver(), storage: store, configuration: configuration)
+                let driver = try database.openDriver()
+                let cleaner = try JobCleaner(driver: driver, stores: try storage.all(driver: driver), configuration: configuration)
                 let round = try cleaner.runOnce()
                 let cutoff = Date().addingTimeInterval(-(configuration.retention ?? 0))
                 let files = round.storedFiles

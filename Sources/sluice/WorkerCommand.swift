@@ -104,7 +104,7 @@ struct WorkerCommand: AsyncParsableCommand {
     /// the rescuer and the cleaner as two more. SIGTERM and SIGINT shut the
     /// group down gracefully.
     private func serviceGroup() throws -> ServiceGroup {
-        let store = try storage.open()
+        let store = storage.local()
         var base = workerConfiguration
         let drivers = try (0..<concurrency).map { _ in try database.openDriver() }
         let workers = try drivers.enumerated().map { index, driver in
@@ -112,7 +112,9 @@ struct WorkerCommand: AsyncParsableCommand {
             return UncheckedBox(try ImportWorker(driver: driver, storage: store, configuration: base))
         }
         let rescuer = UncheckedBox(try LeaseRescuer(driver: try database.openDriver()))
-        let cleaner = UncheckedBox(try JobCleaner(driver: try database.openDriver(), storage: store, configuration: cleanerConfiguration))
+        let cleanerDriver = try database.openDriver()
+        let cleaner = UncheckedBox(try JobCleaner(driver: cleanerDriver, stores: try storage.all(driver: cleanerDriver),
+                                                  configuration: cleanerConfiguration))
         let loops = BlockingService(name: "workers") { flag in
             try Self.runAll(workers.map(\.value), flag)
         }

@@ -9,7 +9,7 @@ struct LocalBlobStoreTests {
           arguments: ["../etc/passwd", "/abs", "a//b", "a/./b", "plans 2024.csv", "", "x/..", "a\\b"])
     func unsafeKeys(key: String) throws {
         let directory = try TemporaryDirectory()
-        let store = try LocalBlobStore(directory: directory.path("storage"))
+        let store = LocalBlobStore(directory: directory.path("storage"))
         #expect(throws: BlobStoreError.self) { try store.put(key, from: MemoryByteSource("x")) }
     }
 }

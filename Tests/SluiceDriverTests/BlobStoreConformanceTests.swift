@@ -23,7 +23,7 @@ struct BlobStoreConformanceTests {
         case .local:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-blobs-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            try body(try LocalBlobStore(directory: directory.path), nil)
+            try body(LocalBlobStore(directory: directory.path), nil)
         case .postgres:
             guard let database = try DriverUnderTest.make(.postgres), let driver = database.driver as? PostgresDriver else { return }
             try body(try PostgresBlobStore(url: driver.url, partSize: Self.partSize), database)

@@ -226,7 +226,7 @@ struct ChunkedImportConformanceTests {
         let files = try Files()
         var text = "id,v\n"
         for line in 0..<4_000 { text += "\(line % 1_000),v\(line)\n" }
-        let store = try LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
+        let store = LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
         let id = try enqueue(text, driver: driver, store: store, table: "u") {
             $0.mode = .upsert
             $0.key = ["id"]
@@ -251,7 +251,7 @@ struct ChunkedImportConformanceTests {
         guard let driver = try DriverUnderTest.make(kind) else { return }
         let files = try Files()
         let text = TestImports.plans(rows: 60_000)
-        let store = try LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
+        let store = LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
         let profile = try Self.plansProfile()
         let id = try enqueue(text, driver: driver, store: store, table: "again") {
             $0.chunks = 2
@@ -280,7 +280,7 @@ struct ChunkedImportConformanceTests {
     func cancelledMidChunk(_ kind: DriverKind) throws {
         guard let driver = try DriverUnderTest.make(kind) else { return }
         let files = try Files()
-        let store = try LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
+        let store = LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
         _ = try run(driver, try files.write("seed.csv", "id,v\n-1,seed\n")) { $0.table = "t" }
         var text = "id,v\n"
         for id in 0..<60_000 { text += "\(id),v\(id)\n" }
@@ -306,7 +306,7 @@ struct ChunkedImportConformanceTests {
         guard let driver = try DriverUnderTest.make(kind) else { return }
         let files = try Files()
         let text = TestImports.plans(rows: 20_000)
-        let store = try LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
+        let store = LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
         let profile = try Self.plansProfile()
         let id = try enqueue(text, driver: driver, store: store, table: "retried") {
             $0.chunks = 4

@@ -24,7 +24,7 @@ struct ImportWorkerTests {
     func plansRunsAndPublishes() throws {
         let scratch = try Scratch()
         let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let store = LocalBlobStore(directory: scratch.path("storage"))
         let first = try enqueue("a\n1\n", name: "one.csv", driver: driver, store: store, table: "w")
         let second = try enqueue("a\n2\n3\n", name: "two.csv", driver: driver, store: store, table: "w")
         let worker = try ImportWorker(driver: driver, storage: store, configuration: .init())
@@ -45,7 +45,7 @@ struct ImportWorkerTests {
         let driver = try scratch.driver()
         _ = try driver.jobs.jobCreate(JobCreateParams(source: "x.csv", profile: nil, table: "x", mode: .append, bytes: 0,
                                                       now: Date(), request: "{}"))
-        let worker = try ImportWorker(driver: driver, storage: try LocalBlobStore(directory: scratch.path("storage")), configuration: .init())
+        let worker = try ImportWorker(driver: driver, storage: LocalBlobStore(directory: scratch.path("storage")), configuration: .init())
         #expect(try worker.runOnce() == nil)
     }
 
@@ -59,7 +59,7 @@ struct ImportWorkerTests {
         default: configuration.timing = LeaseTiming(lease: 5, heartbeat: 5)
         }
         #expect(throws: WorkerConfigurationError.self) {
-            try ImportWorker(driver: try scratch.driver(), storage: try LocalBlobStore(directory: scratch.path("s")), configuration: configuration)
+            try ImportWorker(driver: try scratch.driver(), storage: LocalBlobStore(directory: scratch.path("s")), configuration: configuration)
         }
     }
 
@@ -68,7 +68,7 @@ struct ImportWorkerTests {
         let scratch = try Scratch()
         let text = TestImports.plans(rows: 40_000)
         let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let store = LocalBlobStore(directory: scratch.path("storage"))
         let profile = try plansProfile()
         let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: "chunked") {
             $0.profile = profile
@@ -108,7 +108,7 @@ struct ImportWorkerTests {
         let scratch = try Scratch()
         let text = TestImports.plans(rows: 20_000)
         let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let store = LocalBlobStore(directory: scratch.path("storage"))
         let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: "retried") { $0.chunks = 4 }
         _ = try driver.importFile(try scratch.write("plans.csv", text)) { $0.table = "whole" }
         let ran = Mutex<[Int]>([])
@@ -139,7 +139,7 @@ struct ImportWorkerTests {
         let scratch = try Scratch()
         let text = TestImports.plans(rows: 20_000)
         let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let store = LocalBlobStore(directory: scratch.path("storage"))
         let profile = try nodeUsageProfile()
         let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: "usage") {
             $0.profile = profile
@@ -167,7 +167,7 @@ struct ImportWorkerTests {
         #expect(try driver.jobs.jobGet(id: id)?.status == .succeeded)
         #expect(try nodeUsage(driver, "usage") == nodeUsageExpected(driver, raw: "raw"))
 
-        let cleaner = try JobCleaner(driver: driver, storage: store, configuration: { var c = JobCleaner.Configuration(); c.retention = 0; return c }(),
+        let cleaner = try JobCleaner(driver: driver, stores: [store], configuration: { var c = JobCleaner.Configuration(); c.retention = 0; return c }(),
                                      now: { Date().addingTimeInterval(1) })
         #expect(try cleaner.runOnce().storedFiles == 9)
         #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory.path) == [])
@@ -177,7 +177,7 @@ struct ImportWorkerTests {
     func transientFailureRetries() throws {
         let scratch = try Scratch()
         let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let store = LocalBlobStore(directory: scratch.path("storage"))
         let id = try enqueue("a\n1\n2\n3\n", name: "t.csv", driver: driver, store: store, table: "t")
         var configuration = ImportWorker.Configuration()
         configuration.faults = { _, attempt, _ in if attempt == 1 { throw InjectedFailure(isTransient: true) } }
@@ -193,7 +193,7 @@ struct ImportWorkerTests {
     func transientFailureGivesUp() throws {
         let scratch = try Scratch()
         let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let store = LocalBlobStore(directory: scratch.path("storage"))
         let id = try enqueue("a\n1\n", name: "t.csv", driver: driver, store: store, table: "t")
         var configuration = ImportWorker.Configuration()
         configuration.maxAttempts = 3
@@ -208,7 +208,7 @@ struct ImportWorkerTests {
     func planningFailure() throws {
         let scratch = try Scratch()
         let driver = try scratch.driver()
-        let store = try LocalBlobStore(directory: scratch.path("storage"))
+        let store = LocalBlobStore(directory: scratch.path("storage"))
         let profile = try ProfileLoader.parse(yaml: "columns:\n  missing: {type: integer, required: true}\n", file: "p.yaml")
         let id = try enqueue("a\n1\n", name: "p.csv", driver: driver, store: store, table: "p") { $0.profile = profile }
         let worker = try ImportWorker(driver: driver, storage: store, configuration: .init())

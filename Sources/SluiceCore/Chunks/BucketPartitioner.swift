@@ -30,9 +30,17 @@ public enum BucketPartitioner {
     public static func partition(path: String, dialect: CSVDialect, key: [PartitionKeyField], count: Int,
                                  into directory: URL, decoder: FieldDecoder? = nil,
                                  cancellation: CancellationFlag = CancellationFlag()) throws -> [BucketFile] {
+        try partition(source: try FileByteSource(path: path), name: path, dialect: dialect, key: key, count: count,
+                      into: directory, decoder: decoder, cancellation: cancellation)
+    }
+
+    /// The same for input read from `source` (a stored input), named `name` in messages.
+    public static func partition(source: any ByteSource, name: String, dialect: CSVDialect, key: [PartitionKeyField], count: Int,
+                                 into directory: URL, decoder: FieldDecoder? = nil,
+                                 cancellation: CancellationFlag = CancellationFlag()) throws -> [BucketFile] {
         let count = max(1, count)
         if cancellation.isCancelled { throw CancellationError() }
-        let reader = try CSVRecordReader(source: try FileByteSource(path: path), fileName: path, dialect: dialect)
+        let reader = try CSVRecordReader(source: source, fileName: name, dialect: dialect)
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {

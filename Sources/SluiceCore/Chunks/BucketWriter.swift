@@ -11,6 +11,8 @@ import Darwin
 /// pass, so each must cost a fixed amount of memory, not a copy of the input.
 final class BucketWriter {
     let path: String
+    /// What the file is, for messages: "bucket file", "local copy".
+    private let role: String
     /// Bytes appended so far, written or still in the buffer.
     private(set) var bytesWritten: Int64 = 0
     private var descriptor: Int32
@@ -19,8 +21,9 @@ final class BucketWriter {
     private var count = 0
 
     /// Creates (or empties) the file at `path`.
-    init(path: String, bufferSize: Int) throws {
+    init(path: String, bufferSize: Int, role: String = "bucket file") throws {
         self.path = path
+        self.role = role
         capacity = max(64, bufferSize)
         descriptor = -1
         buffer = .allocate(capacity: capacity)
@@ -31,7 +34,7 @@ final class BucketWriter {
         guard descriptor >= 0 else {
             let code = errno
             buffer.deallocate()
-            throw InputError(file: path, problem: "cannot create the bucket file: \(Self.errorText(code))")
+            throw InputError(file: path, problem: "cannot create the \(role): \(Self.errorText(code))")
         }
     }
 
@@ -76,16 +79,16 @@ final class BucketWriter {
         try writeAll(UnsafeRawPointer(buffer), pending)
     }
 
-    /// Flushes, makes the file durable (workers of other processes read it
-    /// after the plan is recorded) and closes it.
-    func close() throws {
+    /// Flushes and closes the file; `durable` also waits until it is on
+    /// disk (for files that others read after this process is gone).
+    func close(durable: Bool = true) throws {
         try flush()
         guard descriptor >= 0 else { return }
-        let synced = fsync(descriptor) == 0 ? nil : errno
+        let synced = !durable || fsync(descriptor) == 0 ? nil : errno
         let closed = closeDescriptor(descriptor) == 0 ? nil : errno
         descriptor = -1
         if let code = synced ?? closed {
-            throw InputError(file: path, problem: "cannot write the bucket file: \(Self.errorText(code))")
+            throw InputError(file: path, problem: "cannot write the \(role): \(Self.errorText(code))")
         }
     }
 
@@ -96,7 +99,7 @@ final class BucketWriter {
             if wrote < 0 {
                 let code = errno
                 if code == EINTR { continue }
-                throw InputError(file: path, problem: "cannot write the bucket file: \(Self.errorText(code))")
+                throw InputError(file: path, problem: "cannot write the \(role): \(Self.errorText(code))")
             }
             done += wrote
         }

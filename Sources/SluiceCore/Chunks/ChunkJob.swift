@@ -1,18 +1,33 @@
 import Foundation
 
+/// Where the bucket files of a `hash` plan are: a directory of this
+/// process (a foreground import), or blobs beside a background job's
+/// stored input (`job-42/buckets/bucket-0000.data`), which any worker reads.
+enum BucketPlace {
+    case directory(URL)
+    case stored(any BlobStore, prefix: String)
+
+    /// The place of a background job's buckets: the store of its input.
+    static func of(job id: Int64, in store: any BlobStore) -> BucketPlace {
+        .stored(store, prefix: "job-\(id)/buckets/")
+    }
+}
+
 /// What every chunk of one job shares: the request, the plan, and how to
 /// read a chunk's part of the input.
 struct ChunkJob {
     let jobID: Int64
-    /// Its `input` is the file the chunks read (the stored copy, for a background job).
+    /// Its `input` is the file the chunks read, or, for a background job,
+    /// its name, with the bytes in `storedInput`.
     let request: ImportRequest
     let plan: ImportPlan
     let strategy: ChunkStrategy
     let dialect: CSVDialect?
     /// Where the bucket files of a `hash` plan are.
-    let buckets: URL?
+    let buckets: BucketPlace?
 
-    init(jobID: Int64, request: ImportRequest, plan: ImportPlan, strategy: ChunkStrategy, dialect: CSVDialect?, buckets: URL? = nil) {
+    init(jobID: Int64, request: ImportRequest, plan: ImportPlan, strategy: ChunkStrategy, dialect: CSVDialect?,
+         buckets: BucketPlace? = nil) {
         self.jobID = jobID
         self.request = request
         self.plan = plan
@@ -24,7 +39,7 @@ struct ChunkJob {
     /// A background job's chunk context, rebuilt by a worker from the job
     /// row: the stored request and the planner's view of the target, so
     /// that every worker builds the very plan the planner built.
-    static func load(_ job: Job, storedInput: String, buckets: URL, threads: Int) throws -> ChunkJob {
+    static func load(_ job: Job, storedInput: StoredBlob, threads: Int) throws -> ChunkJob {
         guard let requestJSON = job.request, let basisJSON = job.planBasis else {
             throw InputError(file: job.source, problem: "job \(job.id) has no stored request or plan; it cannot run in a worker")
         }
@@ -32,18 +47,31 @@ struct ChunkJob {
         let basis = try PlanBasis.from(json: basisJSON)
         let input = try PreparedInput.open(request)
         let plan = try ImportPlanning.plan(request, input: input, existing: basis.existing)
-        return ChunkJob(jobID: job.id, request: request, plan: plan, strategy: basis.strategy, dialect: input.dialect, buckets: buckets)
+        return ChunkJob(jobID: job.id, request: request, plan: plan, strategy: basis.strategy, dialect: input.dialect,
+                        buckets: .of(job: job.id, in: storedInput.store))
     }
 
     /// A reader over the chunk's records, with lines and offsets as in the whole input.
     func reader(for chunk: Chunk) throws -> any RecordReader {
         if chunk.bucketPath != nil, let buckets, let dialect {
             let names = BucketFile.names(index: chunk.index)
-            return try BucketRecordReader(dataPath: buckets.appendingPathComponent(names.data).path,
-                                          lineMapPath: buckets.appendingPathComponent(names.lineMap).path, dialect: dialect)
+            switch buckets {
+            case .directory(let directory):
+                return try BucketRecordReader(dataPath: directory.appendingPathComponent(names.data).path,
+                                              lineMapPath: directory.appendingPathComponent(names.lineMap).path, dialect: dialect)
+            case let .stored(store, prefix):
+                return try BucketRecordReader(data: try store.read(prefix + names.data, range: nil),
+                                              lineMap: try store.read(prefix + names.lineMap, range: nil),
+                                              name: prefix + names.data, dialect: dialect)
+            }
         }
         if let range = chunk.range, let dialect {
-            return try RangePlanner.reader(path: request.input, range: range, dialect: dialect)
+            guard let stored = request.storedInput else {
+                return try RangePlanner.reader(path: request.input, range: range, dialect: dialect)
+            }
+            // Only the range's bytes are fetched; a store that finds them damaged or short says so, and the chunk fails.
+            return try RangePlanner.reader(source: try stored.store.read(stored.key, range: range.start..<range.end),
+                                           name: request.input, range: range, dialect: dialect)
         }
         return try PreparedInput.open(request).reader
     }

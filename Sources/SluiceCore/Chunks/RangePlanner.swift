@@ -31,15 +31,17 @@ public enum RangePlanner {
     /// header, when `dialect` has one); fewer than `count` when the file has
     /// fewer records, none when it has no data.
     /// Throws `CancellationError` soon after `cancellation` is set.
-    public static func ranges(path: String, dialect: CSVDialect, count: Int,
+    /// `name` names the file in messages (by default, `path`).
+    public static func ranges(path: String, name: String? = nil, dialect: CSVDialect, count: Int,
                               cancellation: CancellationFlag = CancellationFlag()) throws -> [ByteRange] {
+        let name = name ?? path
         guard let size = InputOpener.fileSize(path: path) else {
-            throw InputError(file: path, problem: "cannot plan byte ranges: not a regular file")
+            throw InputError(file: name, problem: "cannot plan byte ranges: not a regular file")
         }
         // The record reader finds the first data record: past a byte order mark, the header and blank lines.
-        let reader = try CSVRecordReader(source: try FileByteSource(path: path), fileName: path, dialect: dialect, batchRecords: 1)
+        let reader = try CSVRecordReader(source: try FileByteSource(path: path), fileName: name, dialect: dialect, batchRecords: 1)
         guard let first = try reader.nextBatch()?.records.first else { return [] }
-        let mapped = try MappedFile(path: path)
+        let mapped = try MappedFile(path: path, name: name)
         defer { mapped.close() }
         let dataStart = first.byteOffset
         var starts: [(offset: Int64, line: Int)] = [(dataStart, first.line)]
@@ -63,10 +65,15 @@ public enum RangePlanner {
     public static func reader(path: String, range: ByteRange, dialect: CSVDialect) throws -> CSVRecordReader {
         let file = try FileByteSource(path: path)
         try file.seek(to: range.start)
+        return try reader(source: LimitedByteSource(file, limit: range.length), name: path, range: range, dialect: dialect)
+    }
+
+    /// The same over `source`, which yields exactly the range's bytes (a
+    /// stored input's range); `name` names the input in messages.
+    public static func reader(source: any ByteSource, name: String, range: ByteRange, dialect: CSVDialect) throws -> CSVRecordReader {
         var dialect = dialect
         dialect.hasHeader = false
-        return try CSVRecordReader(source: LimitedByteSource(file, limit: range.length), fileName: path, dialect: dialect,
-                                   startLine: range.firstLine, startOffset: range.start)
+        return try CSVRecordReader(source: source, fileName: name, dialect: dialect, startLine: range.firstLine, startOffset: range.start)
     }
 }
 
@@ -75,19 +82,19 @@ public enum RangePlanner {
 private struct MappedFile {
     let bytes: UnsafeBufferPointer<UInt8>
 
-    init(path: String) throws {
+    init(path: String, name: String) throws {
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else {
-            throw InputError(file: path, problem: "cannot open it to plan byte ranges: \(String(cString: strerror(errno)))")
+            throw InputError(file: name, problem: "cannot open it to plan byte ranges: \(String(cString: strerror(errno)))")
         }
         defer { Glibc.close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0, status.st_size > 0 else {
-            throw InputError(file: path, problem: "cannot plan byte ranges: it is empty or cannot be read")
+            throw InputError(file: name, problem: "cannot plan byte ranges: it is empty or cannot be read")
         }
         let size = Int(status.st_size)
         guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, descriptor, 0), address != MAP_FAILED else {
-            throw InputError(file: path, problem: "cannot map it to plan byte ranges: \(String(cString: strerror(errno)))")
+            throw InputError(file: name, problem: "cannot map it to plan byte ranges: \(String(cString: strerror(errno)))")
         }
         bytes = UnsafeBufferPointer(start: address.assumingMemoryBound(to: UInt8.self), count: size)
     }

@@ -139,10 +139,16 @@ public protocol SluiceDriver: AnyObject {
     /// Wakes idle workers when work arrives; nil when the database cannot,
     /// and workers look at the queue every poll interval.
     var workSignal: (any WorkSignal)? { get }
+    /// The database's own store for the files of background jobs, which
+    /// every worker reaches through the database alone; nil when the
+    /// database keeps no files (SQLite: the local `--storage` serves).
+    /// Opened on first use.
+    func blobStore() throws -> (any BlobStore)?
 }
 
 extension SluiceDriver {
     public var workSignal: (any WorkSignal)? { nil }
+    public func blobStore() throws -> (any BlobStore)? { nil }
 }
 
 /// A database that tells idle workers the moment work arrives (PostgreSQL's

@@ -13,12 +13,12 @@ extension ImportEngine {
         defer { try? FileManager.default.removeItem(at: buckets) }
         do {
             let (strategy, specs) = try ChunkPlanner.chunks(
-                of: input, path: request.input, count: request.chunks ?? 1, plan: run.plan,
-                decoder: request.decoder(for: input.dialect), buckets: buckets, cancellation: cancellation)
+                of: input, request: request, count: request.chunks ?? 1, plan: run.plan,
+                decoder: request.decoder(for: input.dialect), buckets: .directory(buckets), cancellation: cancellation)
             let basis = PlanBasis(existing: try driver.existingColumns(of: run.plan.table), strategy: strategy)
             _ = try driver.jobs.jobPlanned(id: jobID, owner: nil, basis: try basis.json(), chunks: specs, now: now())
             let job = ChunkJob(jobID: jobID, request: request, plan: run.plan, strategy: strategy, dialect: input.dialect,
-                               buckets: buckets)
+                               buckets: .directory(buckets))
             // The header is read by the planner, outside every chunk.
             let headerBytes = specs.first?.range?.start ?? 0
             return try runChunks(of: job, run: run, headerBytes: headerBytes, cancellation: cancellation, progress: progress)

@@ -19,7 +19,11 @@ public enum InputFormat: String, Sendable, CaseIterable {
 /// Everything a user can ask of one import. Built by the CLI (or, later,
 /// the web API and the workers) from flags, environment and profile.
 public struct ImportRequest: Sendable {
+    /// The input file's path; for a background job, the name the user gave
+    /// it, for messages (the bytes are in `storedInput`).
     public var input: String
+    /// A background job's stored copy of its input, read instead of `input`.
+    public var storedInput: StoredBlob?
     public var table: String?
     public var profile: Profile?
     public var format: InputFormat?

@@ -17,9 +17,20 @@ struct PreparedInput {
 
     var positional: Bool { format == .csv || format == .tsv }
 
+    /// Opens the request's input: its stored copy when it has one (a
+    /// background job), else the file at `request.input`.
     static func open(_ request: ImportRequest) throws -> PreparedInput {
         let file = request.input
-        let source = try InputOpener.open(path: file, encoding: request.encoding)
+        let source: any ByteSource, decoded: Bool, total: Int64?
+        if let stored = request.storedInput {
+            (source, decoded) = try InputOpener.open(source: try stored.store.read(stored.key, range: nil), name: file,
+                                                     encoding: request.encoding)
+            total = try stored.store.size(of: stored.key)
+        } else {
+            source = try InputOpener.open(path: file, encoding: request.encoding)
+            decoded = !(source is FileByteSource)
+            total = InputOpener.fileSize(path: file)
+        }
         let sample = try PrefixedByteSource.readPrefix(of: source, count: request.sampleBytes)
         let complete = sample.count < request.sampleBytes
         guard !sample.isEmpty else { throw InputError(file: file, problem: "the file is empty") }
@@ -28,7 +39,6 @@ struct PreparedInput {
         }
         let format = request.format ?? InputFormat.guess(fromName: file) ?? guessFromContent(sample)
         let stream = PrefixedByteSource(prefix: sample, rest: source)
-        let total = InputOpener.fileSize(path: file)
         var prepared: PreparedInput
         switch format {
         case .json, .jsonl:
@@ -36,7 +46,7 @@ struct PreparedInput {
         case .csv, .tsv:
             prepared = try openCSV(request, sample: sample, complete: complete, stream: stream, total: total, format: format)
         }
-        prepared.decoded = !(source is FileByteSource)
+        prepared.decoded = decoded
         return prepared
     }
 

@@ -52,17 +52,18 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
         try JSONDecoder().decode(StoredImportRequest.self, from: Data(json.utf8))
     }
 
-    /// The request again, reading its input from `storedInput`.
-    public func request(storedInput: String, workers: Int) throws -> ImportRequest {
+    /// The request again, reading its input from `storedInput` (and naming it as the user did).
+    public func request(storedInput: StoredBlob, workers: Int) throws -> ImportRequest {
         let profile = try profileYAML.map { try ProfileLoader.parse(yaml: $0, file: profileName ?? "profile") }
         var request = ImportRequest(
-            input: storedInput, table: table ?? profile?.table ?? Identifier.tableName(forFile: inputName), profile: profile,
+            input: inputName, table: table ?? profile?.table ?? Identifier.tableName(forFile: inputName), profile: profile,
             format: format.flatMap(InputFormat.init(rawValue:)) ?? InputFormat.guess(fromName: inputName),
             delimiter: delimiter, quote: quote, hasHeader: hasHeader,
             encoding: InputEncoding(rawValue: encoding) ?? .utf8, mode: mode.flatMap(ImportMode.init(rawValue:)), key: key,
             maxErrors: maxErrors, maxErrorRatio: maxErrorRatio, alter: alter, workers: workers,
             sampleBytes: sampleBytes, emptyQuotedIsNull: emptyQuotedIsNull)
         request.chunks = chunks
+        request.storedInput = storedInput
         return request
     }
 }

@@ -20,16 +20,22 @@ public final class BucketRecordReader: RecordReader {
     private var records = 0
 
     /// `dialect` is the original file's; its header setting does not matter.
-    public init(dataPath: String, lineMapPath: String, dialect: CSVDialect, batchRecords: Int = 2048) throws {
-        fileName = dataPath
-        map = try LineMapReader(path: lineMapPath, bucketName: dataPath)
+    public convenience init(dataPath: String, lineMapPath: String, dialect: CSVDialect, batchRecords: Int = 2048) throws {
+        try self.init(data: try FileByteSource(path: dataPath), lineMap: try FileByteSource(path: lineMapPath), name: dataPath,
+                      dialect: dialect, batchRecords: batchRecords)
+    }
+
+    /// A bucket read from two sources (stored blobs); `name` names its data in messages.
+    public init(data: any ByteSource, lineMap: any ByteSource, name: String, dialect: CSVDialect, batchRecords: Int = 2048) throws {
+        fileName = name
+        map = LineMapReader(source: lineMap, bucketName: name)
         pending = try map.next()
         var dialect = dialect
         dialect.hasHeader = false
         // The start offset only tells the reader whether a byte order mark may
         // open the file: the original's was skipped before any record was cut,
         // so bytes EF BB BF at the start of a bucket are a field's text.
-        reader = try CSVRecordReader(source: try FileByteSource(path: dataPath), fileName: dataPath, dialect: dialect,
+        reader = try CSVRecordReader(source: data, fileName: name, dialect: dialect,
                                      batchRecords: batchRecords, startLine: 1, startOffset: pending?.byteOffset ?? 0)
     }
 

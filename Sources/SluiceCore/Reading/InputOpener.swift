@@ -28,6 +28,25 @@ public enum InputOpener {
         return source
     }
 
+    /// The same for an input's raw bytes coming from elsewhere (a stored
+    /// copy in a blob store), named `name` in messages; `decoded` says
+    /// whether the bytes read are other than the stored ones.
+    public static func open(source raw: any ByteSource, name: String,
+                            encoding: InputEncoding = .utf8) throws -> (source: any ByteSource, decoded: Bool) {
+        let magic = try PrefixedByteSource.readPrefix(of: raw, count: gzipMagic.count)
+        var source: any ByteSource = PrefixedByteSource(prefix: magic, rest: raw)
+        var decoded = false
+        if magic == gzipMagic {
+            source = try GzipByteSource(source: source, fileName: name)
+            decoded = true
+        }
+        if encoding != .utf8 {
+            source = TranscodingByteSource(source: source, encoding: encoding)
+            decoded = true
+        }
+        return (source, decoded)
+    }
+
     /// The size on disk of a regular file (compressed size for `.gz`, which
     /// is what `bytesConsumed` counts), or nil when there is no such file or
     /// it has no fixed size, like a pipe.

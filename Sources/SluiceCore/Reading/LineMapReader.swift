@@ -9,7 +9,7 @@ final class LineMapReader {
 
     /// The bucket's data file, named in errors: a corrupt map makes the bucket unusable.
     private let bucketName: String
-    private let source: FileByteSource
+    private let source: any ByteSource
     private var block: [UInt8]
     private var filled = 0
     private var position = 0
@@ -17,9 +17,9 @@ final class LineMapReader {
     private(set) var entriesRead = 0
     private var last: Entry?
 
-    init(path: String, bucketName: String, blockEntries: Int = 4096) throws {
+    init(source: any ByteSource, bucketName: String, blockEntries: Int = 4096) {
         self.bucketName = bucketName
-        source = try FileByteSource(path: path)
+        self.source = source
         block = [UInt8](repeating: 0, count: max(1, blockEntries) * BucketFile.lineMapEntrySize)
     }
 

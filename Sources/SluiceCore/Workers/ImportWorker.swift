@@ -43,18 +43,20 @@ public final class ImportWorker {
     }
 
     private let driver: any SluiceDriver
-    private let storage: LocalBlobStore
+    private let storage: JobStorage
     private let configuration: Configuration
     private let now: @Sendable () -> Date
     private var jobsTaken = 0
     /// The last job whose chunks this worker ran, so its plan is built once.
     private var context: ChunkJob?
 
-    public init(driver: any SluiceDriver, storage: LocalBlobStore, configuration: Configuration,
+    /// `storage` is the local directory (`--storage`); jobs whose input is
+    /// in the database's own store are read from there (`JobStorage`).
+    public init(driver: any SluiceDriver, storage: any BlobStore, configuration: Configuration,
                 now: @escaping @Sendable () -> Date = { Date() }) throws {
         try configuration.validate()
         self.driver = driver
-        self.storage = storage
+        self.storage = JobStorage(local: storage, database: try driver.blobStore())
         self.configuration = configuration
         self.now = now
     }
@@ -122,8 +124,7 @@ public final class ImportWorker {
     private func chunkJob(_ id: Int64) throws -> ChunkJob {
         if let context, context.jobID == id { return context }
         guard let job = try driver.jobs.jobGet(id: id) else { throw WorkerConfigurationError("job \(id) is gone") }
-        let loaded = try ChunkJob.load(job, storedInput: try storage.localPath(of: job.storageKey ?? ""),
-                                       buckets: ChunkPlanner.bucketDirectory(jobID: id, in: storage), threads: configuration.threads)
+        let loaded = try ChunkJob.load(job, storedInput: try storage.blob(job.storageKey ?? ""), threads: configuration.threads)
         context = loaded
         return loaded
     }

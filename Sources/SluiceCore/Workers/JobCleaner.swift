@@ -26,16 +26,16 @@ public final class JobCleaner {
     }
 
     private let driver: any SluiceDriver
-    private let storage: (any BlobStore)?
+    private let stores: [any BlobStore]
     private let configuration: Configuration
     private let now: @Sendable () -> Date
 
-    /// `storage` nil: no stored files to delete (none was ever made).
-    public init(driver: any SluiceDriver, storage: (any BlobStore)?, configuration: Configuration,
+    /// `stores`: every store a job's files may be in (the local directory, the database's).
+    public init(driver: any SluiceDriver, stores: [any BlobStore], configuration: Configuration,
                 now: @escaping @Sendable () -> Date = { Date() }) throws {
         try configuration.validate()
         self.driver = driver
-        self.storage = storage
+        self.stores = stores
         self.configuration = configuration
         self.now = now
     }
@@ -45,9 +45,11 @@ public final class JobCleaner {
         if let retention = configuration.retention {
             report.jobs = try driver.jobs.jobDeleteFinished(before: now().addingTimeInterval(-retention))
             for id in report.jobs {
-                for key in try storage?.list(prefix: "job-\(id)/") ?? [] {
-                    try storage?.delete(key)
-                    report.storedFiles += 1
+                for store in stores {
+                    for key in try store.list(prefix: "job-\(id)/") {
+                        try store.delete(key)
+                        report.storedFiles += 1
+                    }
                 }
             }
         }

@@ -6,7 +6,7 @@ import Foundation
 /// all under the job's planning lease.
 struct JobPlanning {
     let driver: any SluiceDriver
-    let storage: LocalBlobStore
+    let storage: JobStorage
     let configuration: ImportWorker.Configuration
     let now: @Sendable () -> Date
 
@@ -17,15 +17,15 @@ struct JobPlanning {
         }
         defer { keeper.end() }
         do {
-            let path = try storage.localPath(of: job.storageKey ?? "")
-            let request = try StoredImportRequest.from(json: job.request ?? "").request(storedInput: path, workers: configuration.threads)
+            let stored = try storage.blob(job.storageKey ?? "")
+            let request = try StoredImportRequest.from(json: job.request ?? "").request(storedInput: stored, workers: configuration.threads)
             let input = try PreparedInput.open(request)
             let existing = try driver.existingColumns(of: ImportPlanning.targetTable(request))
             let plan = try ImportPlanning.plan(request, input: input, existing: existing)
             let count = request.chunks ?? ChunkPlanner.automaticCount(bytes: input.bytesTotal ?? 0)
             let (strategy, chunks) = try ChunkPlanner.chunks(
-                of: input, path: path, count: count, plan: plan, decoder: request.decoder(for: input.dialect),
-                buckets: ChunkPlanner.bucketDirectory(jobID: job.id, in: storage), cancellation: keeper.stop)
+                of: input, request: request, count: count, plan: plan, decoder: request.decoder(for: input.dialect),
+                buckets: .of(job: job.id, in: stored.store), cancellation: keeper.stop)
             let basis = try PlanBasis(existing: existing, strategy: strategy).json()
             guard try jobs.jobPlanned(id: job.id, owner: owner, basis: basis, chunks: chunks, now: now()) else {
                 return .jobReleased(jobID: job.id)
