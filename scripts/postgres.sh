@@ -8,8 +8,10 @@
 #   scripts/postgres.sh url     # prints the URL of the running cluster
 #   scripts/postgres.sh stop    # stops it by its pid and removes the directory
 #
-# The cluster listens on 127.0.0.1 only, and trades durability for speed
-# (fsync off): it is for tests, never for data. One cluster per user at a
+# The cluster listens on 127.0.0.1 only (SLUICE_PG_LISTEN adds addresses,
+# comma-separated, and lets their subnets in with the password: the network
+# namespace test), and trades durability for speed (fsync off): it is for
+# tests, never for data. One cluster per user at a
 # time; SLUICE_PG_STATE names another state file to run more.
 # As root, the server runs as the `postgres` user (PostgreSQL refuses root).
 set -euo pipefail
@@ -59,8 +61,13 @@ start() {
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
         -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
+    local listen=127.0.0.1
+    if [[ -n ${SLUICE_PG_LISTEN:-} ]]; then
+        listen+=",$SLUICE_PG_LISTEN"
+        echo "host all all samenet scram-sha-256" >>"$dir/data/pg_hba.conf"
+    fi
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
-        "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir \
+        "-c listen_addresses=$listen -c port=$port -c unix_socket_directories=$dir \
          -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     as_owner "$bin/psql" -h "$dir" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \

@@ -42,7 +42,10 @@ final class CLI {
         return path(name)
     }
 
-    func start(_ arguments: [String], env: [String: String] = [:], asNobody: Bool = false) throws -> (Process, Pipe, Pipe) {
+    /// Starts sluice with `arguments`, in `directory` (default: the scratch
+    /// directory), through `prefix` when given (`ip netns exec ns`).
+    func start(_ arguments: [String], env: [String: String] = [:], asNobody: Bool = false,
+               in directory: URL? = nil, prefix: [String] = []) throws -> (Process, Pipe, Pipe) {
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw CLIMissing(path: Self.binary)
         }
@@ -52,16 +55,19 @@ final class CLI {
             // with a copy of the binary that nobody can surely reach.
             let copy = path("sluice-bin")
             if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: Self.binary, toPath: copy) }
-            for (item, mode) in [(directory.path, 0o755), (copy, 0o755)] {
+            for (item, mode) in [(self.directory.path, 0o755), (copy, 0o755)] {
                 try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: item)
             }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments
+        } else if let through = prefix.first {
+            process.executableURL = URL(fileURLWithPath: through)
+            process.arguments = prefix.dropFirst() + [Self.binary] + arguments
         } else {
             process.executableURL = URL(fileURLWithPath: Self.binary)
             process.arguments = arguments
         }
-        process.currentDirectoryURL = directory
+        process.currentDirectoryURL = directory ?? self.directory
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "SLUICE_DATABASE")
         environment.merge(env) { $1 }
@@ -75,8 +81,9 @@ final class CLI {
 
     func run(_ arguments: String...) throws -> Result { try run(arguments) }
 
-    func run(env: [String: String] = [:], asNobody: Bool = false, _ arguments: [String]) throws -> Result {
-        let (process, out, err) = try start(arguments, env: env, asNobody: asNobody)
+    func run(env: [String: String] = [:], asNobody: Bool = false, in directory: URL? = nil, prefix: [String] = [],
+             _ arguments: [String]) throws -> Result {
+        let (process, out, err) = try start(arguments, env: env, asNobody: asNobody, in: directory, prefix: prefix)
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -3,8 +3,9 @@ import Testing
 import SluiceTestSupport
 
 /// Scale-out on PostgreSQL: `sluice worker` processes sharing one server as
-/// queue, lock service and target, killed mid-run, woken by NOTIFY, and
-/// publishing into one table. Every wait polls with a deadline.
+/// queue, lock service and target, woken by NOTIFY, and publishing into one
+/// table (workers killed mid-run: `SharedNothingTests`). Every wait polls
+/// with a deadline.
 @Suite("sluice worker processes on PostgreSQL")
 struct PostgresWorkerProcessTests {
     let workerTests = WorkerProcessTests()
@@ -13,10 +14,17 @@ struct PostgresWorkerProcessTests {
     @discardableResult
     func waitFor(_ database: TestPostgres.Database, _ query: String, seconds: TimeInterval = 240,
                  toBe expected: (String) -> Bool) throws -> String {
+        try Self.waitFor(database.psql, query, seconds: seconds, toBe: expected)
+    }
+
+    /// The same through any `psql`.
+    @discardableResult
+    static func waitFor(_ psql: (String) throws -> String, _ query: String, seconds: TimeInterval = 240,
+                        toBe expected: (String) -> Bool) throws -> String {
         let deadline = Date().addingTimeInterval(seconds)
         var last = ""
         while Date() < deadline {
-            last = (try? database.psql(query)) ?? ""
+            last = (try? psql(query)) ?? ""
             if expected(last) { return last }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -32,43 +40,6 @@ struct PostgresWorkerProcessTests {
     }
 
     static let checksumQuery = "SELECT count(*), sum(node_id), sum(start), sum(length(note)) FROM chunked"
-
-    @Test("three worker processes import 1,000,000 rows in 12 chunks; one is killed with SIGKILL mid-run: exact result, its chunk rescued once")
-    func threeWorkersOneKilled() throws {
-        guard let database = try TestPostgres.freshDatabase() else { return }
-        defer { database.drop() }
-        let cli = try CLI()
-        let env = ["SLUICE_DATABASE": database.text]
-        let rows = 1_000_000
-        let file = try cli.write("plans.csv", WorkerProcessTests.plans(rows: rows))
-        let profile = try cli.write("plans.yaml", WorkerProcessTests.profile)
-        let queued = try cli.run(env: env, ["import", file, "--profile", profile, "--table", "chunked", "--background", "--chunks", "12"])
-        #expect(queued.status == 0, "\(queued.stderr)")
-        // A 6 s lease: under the whole suite's load a 3 s one once ran out on a live worker too.
-        let options = ["worker", "--lease", "6", "--heartbeat", "0.5", "--poll", "0.2"]
-        var workers = try (0..<3).map { _ in try cli.start(options, env: env).0 }
-        // A chunk well under way (but far from done), and the worker that holds it.
-        let owner = try waitFor(database, """
-            SELECT lease_owner FROM sluice.chunks WHERE status = 'running' AND rows_read BETWEEN 1 AND 40000 LIMIT 1
-            """) { !$0.isEmpty }
-        let pid = Int32(owner.split(separator: ":")[1]) ?? -1
-        let doomed = try #require(workers.firstIndex { $0.processIdentifier == pid }, "no worker has pid \(pid) (\(owner))")
-        #expect(workerTests.stop(workers.remove(at: doomed), signal: SIGKILL) == SIGKILL)
-        try waitFor(database, "SELECT status FROM sluice.jobs WHERE id = 1") { $0 == "succeeded" || $0 == "failed" }
-        #expect(workers.map { workerTests.stop($0) } == [0, 0])
-        #expect(try database.psql("SELECT status, rows_read, rows_rejected FROM sluice.jobs WHERE id = 1") == "succeeded|\(rows)|\(rows / 97)")
-        #expect(try database.psql(Self.checksumQuery) == Self.expectedChecksum(rows: rows))
-        #expect(try database.psql("SELECT count(*), count(DISTINCT node_id) FROM chunked") == "\(rows - rows / 97)|\(rows - rows / 97)")
-        // The chunk the killed worker held went to another worker after its lease ran out.
-        let rescued = try database.psql("SELECT chunk_index, rescue_count, attempts, lease_owner FROM sluice.chunks WHERE rescue_count > 0")
-        #expect(try database.psql("SELECT rescue_count, attempts FROM sluice.chunks WHERE rescue_count > 0") == "1|2",
-                "rescued chunks (index|rescues|attempts|owner): \(rescued); the killed worker was \(owner)")
-        #expect(try database.psql("SELECT lease_owner <> '\(owner)' FROM sluice.chunks WHERE rescue_count > 0") == "t")
-        #expect(try database.psql("""
-            SELECT count(DISTINCT split_part(lease_owner, ':', 2)) FROM sluice.chunks WHERE split_part(lease_owner, ':', 2) <> '\(pid)'
-            """) == "2", "both surviving processes took chunks")
-        #expect(try database.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'sluice' AND tablename LIKE 'stage_%'") == "0")
-    }
 
     @Test("a sleeping worker (poll every 60 s) picks up a newly queued job within 5 s: LISTEN/NOTIFY woke it")
     func notifyWakesWorker() throws {
