@@ -220,6 +220,79 @@ struct ChunkedImportConformanceTests {
         return events
     }
 
+    @Test("a chunk whose stored range is damaged fails, is tried again, and imports nothing: the job fails with the store's message", arguments: DriverKind.allCases)
+    func damagedStoredInput(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
+        let files = try Files()
+        // Over 4 MiB, so that PostgreSQL stores two parts and only the second chunk's range reaches part 1.
+        let text = TestImports.plans(rows: 120_000)
+        let database = try driver.driver.blobStore()
+        let store = database ?? LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
+        let id = try TestImports.enqueue(text, name: "plans.csv", jobs: driver.jobs, store: store, inDatabase: database != nil,
+                                         table: "t") { $0.chunks = 2 }
+        var configuration = ImportWorker.Configuration()
+        configuration.maxAttempts = 2
+        let worker = try ImportWorker(driver: driver.driver, storage: LocalBlobStore(directory: files.url.appendingPathComponent("storage").path),
+                                      configuration: configuration)
+        #expect(try worker.runOnce() == .planned(jobID: id, chunks: 2))
+        let ranges = try driver.chunks.chunkList(jobID: id).compactMap(\.range)
+        #expect(ranges.count == 2 && ranges[0].end < 4 << 20 && ranges[1].end > 4 << 20, "\(ranges)")
+        let message: String
+        if database != nil {
+            try driver.execute("UPDATE sluice.blob_parts SET data = overlay(data PLACING '\\x00'::bytea FROM 100) WHERE key = 'job-\(id)/input' AND part = 1")
+            message = "stored file job-\(id)/input: part 1 does not match its SHA-256: it is damaged"
+        } else {
+            // The stored file loses its last 10 bytes.
+            let handle = try FileHandle(forWritingTo: files.url.appendingPathComponent("storage/job-\(id)/input"))
+            try handle.truncate(atOffset: UInt64(text.utf8.count - 10))
+            try handle.close()
+            message = "stored file job-\(id)/input: bytes \(ranges[1].start)..<\(ranges[1].end) are beyond its \(ranges[1].end - 10) bytes"
+        }
+        let events = try drain(worker)
+        #expect(events == [
+            .chunkDone(jobID: id, chunk: 0, counts: events.first.flatMap { if case let .chunkDone(_, _, counts) = $0 { counts } else { nil } } ?? ImportCounts()),
+            .chunkRetrying(jobID: id, chunk: 1, reason: message, attempt: 1),
+            .jobFailed(jobID: id, reason: "chunk 2 failed: \(message)"),
+        ], "\(events)")
+        #expect(try driver.jobs.jobGet(id: id)?.status == .failed)
+        #expect(try driver.jobs.jobGet(id: id)?.error?.contains(message) == true)
+        #expect(try driver.driver.existingColumns(of: "t") == nil, "nothing was published")
+    }
+
+    @Test("an aggregating job's bucket files go into the store of its input (the database's on PostgreSQL); cleanup deletes them with the job", arguments: DriverKind.allCases)
+    func bucketsBesideStoredInput(_ kind: DriverKind) throws {
+        guard let driver = try DriverUnderTest.make(kind) else { return }
+        let files = try Files()
+        let text = TestImports.plans(rows: 20_000)
+        let profile = try ProfileLoader.load(path: ImportConformanceTests.repository.appendingPathComponent("profiles/plans-by-node.yaml").path)
+        let local = LocalBlobStore(directory: files.url.appendingPathComponent("storage").path)
+        let database = try driver.driver.blobStore()
+        let store = database ?? local
+        let id = try TestImports.enqueue(text, name: "plans.csv", jobs: driver.jobs, store: store, inDatabase: database != nil,
+                                         table: "usage") {
+            $0.profile = profile
+            $0.chunks = 3
+        }
+        let once = try run(driver, try files.write("plans.csv", text)) {
+            $0.profile = profile
+            $0.table = "once"
+        }
+        #expect(once.status == .succeeded)
+        let worker = try ImportWorker(driver: driver.driver, storage: local, configuration: .init())
+        #expect(try worker.runOnce() == .planned(jobID: id, chunks: 3))
+        let buckets = (0..<3).flatMap { [BucketFile.names(index: $0).data, BucketFile.names(index: $0).lineMap] }
+        #expect(try store.list(prefix: "job-\(id)/") == buckets.map { "job-\(id)/buckets/\($0)" } + ["job-\(id)/input"])
+        _ = try drain(worker)
+        #expect(try driver.jobs.jobGet(id: id)?.status == .succeeded)
+        let usage = "SELECT CAST(node_id AS TEXT), CAST(plans AS TEXT), CAST(invoiced AS TEXT), CAST(last_stop AS TEXT) FROM %@ ORDER BY node_id"
+        #expect(try driver.rows(usage.replacingOccurrences(of: "%@", with: "usage")) == driver.rows(usage.replacingOccurrences(of: "%@", with: "once")))
+        let cleaner = try JobCleaner(driver: driver.driver, stores: JobStorage(local: local, database: database).all,
+                                     configuration: { var c = JobCleaner.Configuration(); c.retention = 0; return c }(),
+                                     now: { Date().addingTimeInterval(1) })
+        #expect(try cleaner.runOnce().storedFiles == 7)
+        #expect(try store.list(prefix: "job-") == [])
+    }
+
     @Test("an upsert whose first chunk is written last still publishes in the file's order: the last row of a key wins", arguments: DriverKind.allCases)
     func upsertPublishesInFileOrder(_ kind: DriverKind) throws {
         guard let driver = try DriverUnderTest.make(kind) else { return }

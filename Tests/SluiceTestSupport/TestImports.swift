@@ -18,14 +18,15 @@ public enum TestImports {
 
     /// Queues `text` as a background import named `name`, as `sluice import --background` does; returns the job's id.
     @discardableResult
-    public static func enqueue(_ text: String, name: String, jobs: any JobStore, store: LocalBlobStore, table: String,
-                               configure: (inout ImportRequest) -> Void = { _ in }) throws -> Int64 {
+    /// `inDatabase`: `store` is the database's own store, not the local directory.
+    public static func enqueue(_ text: String, name: String, jobs: any JobStore, store: any BlobStore, inDatabase: Bool = false,
+                               table: String, configure: (inout ImportRequest) -> Void = { _ in }) throws -> Int64 {
         var request = ImportRequest(input: name, table: table)
         configure(&request)
         let job = try jobs.jobCreate(JobCreateParams(source: name, profile: nil, table: table, mode: request.effectiveMode,
                                                      bytes: 0, now: Date(), request: try StoredImportRequest(request).json()))
         try store.put("job-\(job.id)/input", from: MemoryByteSource(text))
-        try jobs.jobSetStorage(id: job.id, key: "job-\(job.id)/input")
+        try jobs.jobSetStorage(id: job.id, key: JobStorage.storageKey("job-\(job.id)/input", inDatabase: inDatabase))
         return job.id
     }
 }

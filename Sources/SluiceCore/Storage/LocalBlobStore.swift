@@ -68,7 +68,9 @@ public final class LocalBlobStore: BlobStore {
         let size = try self.size(of: key)
         let range = range ?? 0..<size
         guard range.lowerBound >= 0, range.upperBound <= size else {
-            throw BlobStoreError(key: key, problem: "bytes \(range.lowerBound)..<\(range.upperBound) are beyond its \(size) bytes")
+            // Blobs are written once: a planned range beyond the end means the file was cut short since.
+            throw BlobStoreError(key: key, problem: "bytes \(range.lowerBound)..<\(range.upperBound) are beyond its \(size) bytes",
+                                 damaged: range.lowerBound >= 0)
         }
         let file = try FileByteSource(path: try url(key).path)
         try file.seek(to: range.lowerBound)

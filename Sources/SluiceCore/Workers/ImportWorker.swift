@@ -98,8 +98,7 @@ public final class ImportWorker {
         do {
             job = try chunkJob(chunk.jobID)
         } catch {
-            try driver.chunkFailJob(chunk: chunk, owner: owner, error: "\(error)", now: now())
-            return .jobFailed(jobID: chunk.jobID, reason: "\(error)")
+            return try failed(chunk, message: "\(error)", transient: error.isTransient)
         }
         let runner = ChunkRunner(driver: driver, timing: configuration.timing, now: now, faults: configuration.faults)
         switch runner.run(chunk, of: job, owner: owner, cancellation: cancellation) {
@@ -112,13 +111,20 @@ public final class ImportWorker {
         case .stopped(let stopped):
             return .chunkStopped(jobID: chunk.jobID, chunk: chunk.index, reason: "\(stopped)")
         case let .failed(message, transient):
-            if transient && chunk.attempts < configuration.maxAttempts,
-               (try? driver.chunks.chunkRelease(id: chunk.id, owner: owner)) == true {
-                return .chunkRetrying(jobID: chunk.jobID, chunk: chunk.index, reason: message, attempt: chunk.attempts)
-            }
-            try driver.chunkFailJob(chunk: chunk, owner: owner, error: message, now: now())
-            return .jobFailed(jobID: chunk.jobID, reason: "chunk \(chunk.index + 1) failed: \(message)")
+            return try failed(chunk, message: message, transient: transient)
         }
+    }
+
+    /// A chunk that failed goes back to the queue when its error may pass
+    /// (a busy database, a damaged read of stored input) and it has tries
+    /// left; otherwise its job fails.
+    private func failed(_ chunk: Chunk, message: String, transient: Bool) throws -> WorkerEvent {
+        if transient && chunk.attempts < configuration.maxAttempts,
+           (try? driver.chunks.chunkRelease(id: chunk.id, owner: owner)) == true {
+            return .chunkRetrying(jobID: chunk.jobID, chunk: chunk.index, reason: message, attempt: chunk.attempts)
+        }
+        try driver.chunkFailJob(chunk: chunk, owner: owner, error: message, now: now())
+        return .jobFailed(jobID: chunk.jobID, reason: "chunk \(chunk.index + 1) failed: \(message)")
     }
 
     private func chunkJob(_ id: Int64) throws -> ChunkJob {
