@@ -20,9 +20,10 @@
 #                     streams into a stage, published by renaming it (new table)
 #   sluice_chunks_into_table  the same into the pre-created table: published by
 #                     INSERT … SELECT from the stage
-#   sluice_workers    import --background --chunks $CHUNKS, then two `sluice
-#                     worker` processes; wall from the workers' start to the
-#                     job's end (the enqueue is timed apart)
+#   sluice_workers    import --background --chunks $CHUNKS (the input stored in
+#                     the database), then two `sluice worker` processes; wall
+#                     from the workers' start to the job's end (the enqueue
+#                     is timed apart; bench/lib/background.sh)
 #   pgloader          pgloader into the typed table (PGLOADER=1; minutes per run)
 # Peak RSS is the client's (/usr/bin/time), never the server's.
 set -euo pipefail
@@ -74,35 +75,7 @@ timed() {  # label command… -> appends label, wall, peak RSS KiB, rows in plan
     printf '%s\t%s\t%s\t%s\n' "$label" "$(echo "$end - $start" | bc)" "$(tail -1 "$WORK/rss")" "$(count)" >>"$RESULTS"
 }
 
-workers() {  # 2 worker processes run the job queued by import --background
-    local start end line status=failed pids=()
-    rm -rf "$WORK/storage"  # job ids start again at 1 with each fresh schema
-    start=$(date +%s.%N)
-    "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" --storage "$WORK/storage" \
-        --background --chunks "$CHUNKS" >/dev/null
-    printf 'enqueue\t%s\t0\t0\n' "$(echo "$(date +%s.%N) - $start" | bc)" >>"$RESULTS"
-    # The wait ends on the worker's log line that says the job ended (see chunks_sqlite.sh).
-    rm -f "$WORK/log.fifo"; mkfifo "$WORK/log.fifo"
-    exec 3<>"$WORK/log.fifo"
-    start=$(date +%s.%N)
-    for w in 1 2; do
-        /usr/bin/time -f "%M" -o "$WORK/rss.worker$w" "$SLUICE" worker --db "$URL" --storage "$WORK/storage" --poll 0.05 >&3 2>&3 &
-        pids+=($!)
-    done
-    while read -r line <&3; do
-        [[ $line == *": succeeded: "* ]] && { status=succeeded; break; }
-        [[ $line == *": failed: "* ]] && { echo "$line" >&2; break; }
-    done
-    end=$(date +%s.%N)
-    # The workers are /usr/bin/time's children: stop them, and time writes their peak RSS.
-    for pid in "${pids[@]}"; do pkill -TERM -P "$pid" || true; done
-    wait "${pids[@]}" || true
-    exec 3>&-
-    [[ $status == succeeded ]] || exit 1
-    # Peak RSS: the larger of the two worker processes.
-    printf 'sluice_workers\t%s\t%s\t%s\n' "$(echo "$end - $start" | bc)" \
-        "$(tail -qn1 "$WORK/rss.worker1" "$WORK/rss.worker2" | sort -n | tail -1)" "$(count)" >>"$RESULTS"
-}
+source "$HERE/lib/background.sh"
 
 for ((run = 1; run <= RUNS; run++)); do
     echo "== run $run of $RUNS" >&2
@@ -120,7 +93,7 @@ for ((run = 1; run <= RUNS; run++)); do
     timed sluice_chunks_into_table "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" --quiet --chunks "$CHUNKS"
     if [[ ${WORKERS:-1} == 1 ]]; then
         fresh
-        workers
+        background sluice_workers
     fi
     if [[ ${PGLOADER:-0} == 1 ]]; then
         fresh; pg -c "$DDL"
@@ -138,6 +111,7 @@ for line in open(sys.argv[1]):
 print("| tool | runs | wall s, median [min–max] | rows loaded | rows/s | peak RSS MiB |")
 print("|---|---|---|---|---|---|")
 for label, r in runs.items():
+    if label.startswith("sluice_workers_"): continue  # the enqueue and the sum: bench/blobs_postgres.sh reports them
     walls = [w for w, _, _ in r]
     med = statistics.median(walls)
     loaded = r[-1][2]

@@ -17,12 +17,16 @@ import SluiceCore
 /// that finds the row finds every part; a writer that dies leaves nothing.
 /// Parts are stored uncompressed (`STORAGE EXTERNAL`): the plans file's 95
 /// MB in 4 MiB parts went in (`INSERT … SELECT` on the server) in 0.74 s
-/// against 2.64 s compressed, and read back in 0.19 s against 0.35 s; the
-/// compressed copy took 41 MB of disk instead of 94.
+/// against 2.64 s compressed with pglz, and read back in 0.19 s against
+/// 0.35 s; the compressed copy took 41 MB of disk instead of 94. lz4 (48
+/// MB) stored no faster in `bench/blobs_postgres.sh` (enqueue 0.74 s
+/// against 0.67 s).
 public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link` serializes its calls
-    /// 4 MiB: large enough that a part's round trip costs little against its
-    /// bytes, small enough that a range read fetches little beyond its range.
-    public static let defaultPartSize = 4 << 20
+    /// 1 MiB: a part's round trip costs little against its bytes, and a
+    /// reader holds one part at a time. With 4 MiB parts a worker of
+    /// `bench/blobs_postgres.sh` peaked at 103 MiB against 91 MiB reading
+    /// from a local directory; with 1 MiB, 92 against 93.
+    public static let defaultPartSize = 1 << 20
 
     public let partSize: Int
     private let link: PostgresLink
@@ -49,19 +53,23 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
             var total: Int64 = 0
             var part: Int32 = 0
             var buffer = ByteBufferAllocator().buffer(capacity: partSize)
+            // One part in flight: the server stores it while this thread reads and hashes the next.
+            var sent: EventLoopFuture<PostgresQueryResult>?
             while true {
                 buffer.clear()
                 let filled = try Self.fill(&buffer, upTo: partSize, from: source)
                 if filled == 0 && part > 0 { break }
                 let digest = buffer.withUnsafeReadableBytes { ByteBuffer(bytes: SHA256.hash(data: $0)) }
                 buffer.withUnsafeReadableBytes { whole.update(bufferPointer: $0) }
-                try link.query("""
+                if let sent { try link.finish(sent) }
+                sent = link.send("""
                     INSERT INTO sluice.blob_parts (key, part, data, sha256) VALUES (\(key), \(part), \(buffer), \(digest))
                     """)
                 total += Int64(filled)
                 part += 1
                 if filled < partSize { break }
             }
+            if let sent { try link.finish(sent) }
             let digest = ByteBuffer(bytes: whole.finalize())
             try link.query("""
                 INSERT INTO sluice.blobs (key, size, part_size, sha256) VALUES (\(key), \(total), \(Int32(partSize)), \(digest))

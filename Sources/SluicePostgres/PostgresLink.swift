@@ -53,6 +53,24 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
         }
     }
 
+    /// Sends a statement without waiting for its result, so that the caller
+    /// can prepare the next one meanwhile; `finish` waits for it. Only
+    /// inside `transaction`, whose lock keeps other threads off the
+    /// connection until then.
+    func send(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
+        connection.query(query, logger: logger)
+    }
+
+    /// Waits for a statement `send` sent.
+    @discardableResult
+    func finish(_ sent: EventLoopFuture<PostgresQueryResult>) throws -> PostgresQueryResult {
+        do {
+            return try sent.wait()
+        } catch {
+            throw PostgresDriverError(url: url, error)
+        }
+    }
+
     /// Runs `body` between BEGIN and COMMIT; any error rolls back.
     func transaction<T>(_ body: (PostgresLink) throws -> T) throws -> T {
         try lock.withLock {

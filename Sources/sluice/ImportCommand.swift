@@ -138,7 +138,8 @@ struct ImportCommand: ParsableCommand {
 
     /// Stores the input and queues the job; a worker imports it later.
     private func enqueue() throws {
-        let request = try makeRequest()
+        var request = try makeRequest()
+        request.rangeHint = RangeHint.cut(for: request)
         let input = try FileByteSource(path: file)  // a missing file or a directory fails here, before any job exists
         let driver = try database.openDriver()
         let table = request.table ?? request.profile?.table ?? Identifier.tableName(forFile: file)

@@ -26,7 +26,9 @@ struct WorkerCommand: AsyncParsableCommand {
             and exits 0. With --once it exits when nothing is left to claim (cron-friendly).
 
             On PostgreSQL (--db postgres://…), workers on any number of hosts share the \
-            database; an idle worker is woken through LISTEN/NOTIFY as soon as work is queued, \
+            database, and nothing else: a job's input is stored in it (unless the enqueue \
+            gave --storage), and each chunk fetches only its byte range, checked against its \
+            SHA-256. An idle worker is woken through LISTEN/NOTIFY as soon as work is queued, \
             so --poll only bounds the wait when a notification is lost.
 
             Beside the workers, each process also runs the rescuer (expired leases back to the \

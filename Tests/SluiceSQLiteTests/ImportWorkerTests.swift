@@ -20,6 +20,39 @@ struct ImportWorkerTests {
         return events
     }
 
+    @Test("the planner takes the ranges the queuing process cut when they fit the stored input, and cuts its own when they do not")
+    func rangeHints() throws {
+        let scratch = try Scratch()
+        let driver = try scratch.driver()
+        let store = LocalBlobStore(directory: scratch.path("storage"))
+        let text = TestImports.plans(rows: 3_000)
+        let path = try scratch.write("plans.csv", text)
+        var request = ImportRequest(input: path, table: "t")
+        request.chunks = 2
+        let hint = try #require(RangeHint.cut(for: request))
+        let scanned = try RangePlanner.ranges(path: path, dialect: .csv, count: 2)
+        #expect(hint.ranges == scanned)
+        // Moved to another record start (where a cut into 3 falls): only a planner that took the hint cuts there.
+        let third = try RangePlanner.ranges(path: path, dialect: .csv, count: 3)[1]
+        var moved = hint
+        moved.ranges = [ByteRange(start: scanned[0].start, end: third.start, firstLine: scanned[0].firstLine),
+                        ByteRange(start: third.start, end: scanned[1].end, firstLine: third.firstLine)]
+        var stale = hint
+        stale.size += 1
+        stale.ranges = moved.ranges
+        let worker = try ImportWorker(driver: driver, storage: store, configuration: .init())
+        for (table, given, expected) in [("moved", moved, moved.ranges), ("stale", stale, scanned)] {
+            let id = try enqueue(text, name: "plans.csv", driver: driver, store: store, table: table) {
+                $0.chunks = 2
+                $0.rangeHint = given
+            }
+            #expect(try worker.runOnce() == .planned(jobID: id, chunks: 2))
+            #expect(try driver.chunks.chunkList(jobID: id).compactMap(\.range) == expected, "\(table)")
+            _ = try drain(worker)
+            #expect(try driver.jobs.jobGet(id: id)?.rowsRead == 3_000)
+        }
+    }
+
     @Test("a worker plans the oldest queued job, runs its chunk, publishes it, then takes the next")
     func plansRunsAndPublishes() throws {
         let scratch = try Scratch()

@@ -35,8 +35,9 @@ public enum ChunkPlanner {
             return (.hash, files.map { ChunkSpec(index: $0.index, bucketPath: $0.data.lastPathComponent) })
         }
         let ranges = try request.storedInput.map { stored in
+            if let hinted = request.rangeHint?.ranges(for: dialect, count: count, size: input.bytesTotal) { return hinted }
             // The planner follows the quote state through the whole input, in memory: a store elsewhere lends a local copy.
-            try stored.store.withLocalFile(stored.key) { path in
+            return try stored.store.withLocalFile(stored.key) { path in
                 try RangePlanner.ranges(path: path, name: name, dialect: dialect, count: count, cancellation: cancellation)
             }
         } ?? RangePlanner.ranges(path: name, dialect: dialect, count: count, cancellation: cancellation)

@@ -24,6 +24,8 @@ public struct ImportRequest: Sendable {
     public var input: String
     /// A background job's stored copy of its input, read instead of `input`.
     public var storedInput: StoredBlob?
+    /// The ranges the queuing process cut (a background job's).
+    public var rangeHint: RangeHint?
     public var table: String?
     public var profile: Profile?
     public var format: InputFormat?

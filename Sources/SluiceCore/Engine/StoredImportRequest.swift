@@ -23,6 +23,8 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
     public var profileYAML: String?
     /// The input's name as the user gave it: for messages only, never a path.
     public var inputName: String
+    /// Ranges cut where the input was at hand (`RangeHint.cut`), if any.
+    public var rangeHint: RangeHint?
 
     public init(_ request: ImportRequest) {
         table = request.table
@@ -42,6 +44,7 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
         profileName = request.profile?.source
         profileYAML = request.profile?.text
         inputName = request.input
+        rangeHint = request.rangeHint
     }
 
     public func json() throws -> String {
@@ -64,6 +67,7 @@ public struct StoredImportRequest: Codable, Sendable, Equatable {
             sampleBytes: sampleBytes, emptyQuotedIsNull: emptyQuotedIsNull)
         request.chunks = chunks
         request.storedInput = storedInput
+        request.rangeHint = rangeHint
         return request
     }
 }

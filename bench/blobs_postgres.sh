@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# blobs_postgres.sh — a background import of the 1,000,000-row plans file,
+# its input stored in PostgreSQL (the default with --db postgres://…)
+# against stored in a local directory (--storage), alternating, each on a
+# fresh schema; two `sluice worker` processes run the job.
+#
+#   bench/blobs_postgres.sh            # 3 rounds
+#   RUNS=5 CHUNKS=4 bench/blobs_postgres.sh
+#
+# The server is ../shared/bench/pg.sh's (fsync on, as the peer baselines).
+# Reports per mode: the enqueue (storing the input), the workers (planning
+# and chunks, reading the input back), the total, and peak RSS; then what
+# storing and reading back through PostgreSQL costs, per round, as a share
+# of the database-stored import's total time (the issue's target: < 15%).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+SHARED=${SHARED:-$ROOT/../shared/bench}
+ROWS=${ROWS:-1000000}
+RUNS=${RUNS:-3}
+CHUNKS=${CHUNKS:-4}
+DATA=${BENCH_DATA:-/tmp/sluice-bench/data}
+WORK=${BENCH_WORK:-/tmp/sluice-bench/blobs}
+mkdir -p "$DATA" "$WORK"
+[[ -n ${SLUICE:-} ]] || (cd "$ROOT" && swift build -c release --scratch-path .build-release --product sluice >&2)
+SLUICE=${SLUICE:-$ROOT/.build-release/release/sluice}
+CSV=$DATA/plans_$ROWS.csv
+[[ -s $CSV && -s $CSV.gen.json ]] || python3 "$SHARED/gen_plans.py" "$ROWS" "$CSV" 2>"$CSV.gen.json"
+
+"$SHARED/pg.sh" start >&2
+trap '"$SHARED/pg.sh" stop >&2' EXIT
+URL=$("$SHARED/pg.sh" url)
+pg() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 "$URL" "$@"; }
+fresh() { pg -c "DROP TABLE IF EXISTS plans" -c "DROP SCHEMA IF EXISTS sluice CASCADE" -c "CHECKPOINT"; rm -rf "$WORK/storage"; }
+count() { psql -X -At "$URL" -c "SELECT count(*) FROM plans" 2>/dev/null || echo 0; }
+RESULTS=$WORK/results.tsv
+: >"$RESULTS"
+source "$HERE/lib/background.sh"
+
+for ((run = 1; run <= RUNS; run++)); do
+    echo "== run $run of $RUNS" >&2
+    fresh
+    background local --storage "$WORK/storage"
+    fresh
+    background database
+done
+
+python3 - "$RESULTS" <<'PY'
+import statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    label, wall, rss, rows = line.rstrip("\n").split("\t")
+    runs.setdefault(label, []).append((float(wall), int(rss or 0), int(rows or 0)))
+print("| step | runs | wall s, median [min–max] | rows loaded | peak RSS MiB |")
+print("|---|---|---|---|---|")
+for label, r in runs.items():
+    walls = [w for w, _, _ in r]
+    print(f"| {label} | {len(r)} | {statistics.median(walls):.2f} [{min(walls):.2f}–{max(walls):.2f}] | {r[-1][2]:,} | {max(x for _, x, _ in r) / 1024:.0f} |")
+local, database = [w for w, _, _ in runs["local_total"]], [w for w, _, _ in runs["database_total"]]
+shares = sorted((d - l) / d for l, d in zip(local, database))
+print()
+print(f"- storing and reading back through PostgreSQL: {100 * statistics.median(shares):.1f}% of the import's total time, "
+      f"median per round [{100 * shares[0]:.1f}%–{100 * shares[-1]:.1f}%] (total {statistics.median(database):.2f} s "
+      f"against {statistics.median(local):.2f} s with a local directory)")
+PY
