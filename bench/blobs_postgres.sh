@@ -51,11 +51,12 @@ runs = {}
 for line in open(sys.argv[1]):
     label, wall, rss, rows = line.rstrip("\n").split("\t")
     runs.setdefault(label, []).append((float(wall), int(rss or 0), int(rows or 0)))
-print("| step | runs | wall s, median [min–max] | rows loaded | peak RSS MiB |")
+print("| step | runs | wall s, median [min–max] | rows loaded | peak RSS MiB, median [max] |")
 print("|---|---|---|---|---|")
 for label, r in runs.items():
-    walls = [w for w, _, _ in r]
-    print(f"| {label} | {len(r)} | {statistics.median(walls):.2f} [{min(walls):.2f}–{max(walls):.2f}] | {r[-1][2]:,} | {max(x for _, x, _ in r) / 1024:.0f} |")
+    walls, rss = [w for w, _, _ in r], [x / 1024 for _, x, _ in r]
+    print(f"| {label} | {len(r)} | {statistics.median(walls):.2f} [{min(walls):.2f}–{max(walls):.2f}] | {r[-1][2]:,} "
+          f"| {statistics.median(rss):.0f} [{max(rss):.0f}] |")
 local, database = [w for w, _, _ in runs["local_total"]], [w for w, _, _ in runs["database_total"]]
 shares = sorted((d - l) / d for l, d in zip(local, database))
 print()
