@@ -20,10 +20,10 @@
 #                     streams into a stage, published by renaming it (new table)
 #   sluice_chunks_into_table  the same into the pre-created table: published by
 #                     INSERT … SELECT from the stage
-#   sluice_workers    import --background --chunks $CHUNKS (the input stored in
-#                     the database), then two `sluice worker` processes; wall
-#                     from the workers' start to the job's end (the enqueue
-#                     is timed apart; bench/lib/background.sh)
+#   sluice_workers    two `sluice worker` processes waiting, then import
+#                     --background --chunks $CHUNKS (the input stored in the
+#                     database); wall from the enqueue's return to the job's
+#                     end (the enqueue is timed apart; bench/lib/background.sh)
 #   pgloader          pgloader into the typed table (PGLOADER=1; minutes per run)
 # Peak RSS is the client's (/usr/bin/time), never the server's.
 set -euo pipefail

@@ -1,3 +1,4 @@
+import Foundation
 import Crypto
 import NIOCore
 import PostgresNIO
@@ -29,13 +30,17 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
     public static let defaultPartSize = 1 << 20
 
     public let partSize: Int
+    /// Seconds without a new part after which a reader waiting for one
+    /// takes the writer for dead (a part takes milliseconds).
+    public let writerTimeout: TimeInterval
     private let link: PostgresLink
 
     /// Opens a connection of its own: a long `put` holds it for its whole
     /// transaction, and must not make a job's heartbeat wait.
-    public init(url: PostgresURL, partSize: Int = PostgresBlobStore.defaultPartSize) throws {
+    public init(url: PostgresURL, partSize: Int = PostgresBlobStore.defaultPartSize, writerTimeout: TimeInterval = 30) throws {
         precondition(partSize > 0, "a part holds at least one byte")
         self.partSize = partSize
+        self.writerTimeout = writerTimeout
         link = try PostgresLink.connect(url)
     }
 
@@ -44,38 +49,91 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
     @discardableResult public func put(_ key: String, from source: any ByteSource) throws -> Int64 {
         try BlobStoreError.check(key)
         return try link.transaction { link in
-            // Taken first, so that two writers of one key wait for each other instead of both writing parts.
-            try link.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
-            guard try link.query("SELECT 1 FROM sluice.blobs WHERE key = \(key)").rows.first == nil else {
-                throw BlobStoreError(key: key, problem: "already stored; blobs are written once")
-            }
-            var whole = SHA256()
-            var total: Int64 = 0
-            var part: Int32 = 0
-            var buffer = ByteBufferAllocator().buffer(capacity: partSize)
-            // One part in flight: the server stores it while this thread reads and hashes the next.
-            var sent: EventLoopFuture<PostgresQueryResult>?
-            while true {
-                buffer.clear()
-                let filled = try Self.fill(&buffer, upTo: partSize, from: source)
-                if filled == 0 && part > 0 { break }
-                let digest = buffer.withUnsafeReadableBytes { ByteBuffer(bytes: SHA256.hash(data: $0)) }
-                buffer.withUnsafeReadableBytes { whole.update(bufferPointer: $0) }
-                if let sent { try link.finish(sent) }
-                sent = link.send("""
-                    INSERT INTO sluice.blob_parts (key, part, data, sha256) VALUES (\(key), \(part), \(buffer), \(digest))
-                    """)
-                total += Int64(filled)
-                part += 1
-                if filled < partSize { break }
-            }
-            if let sent { try link.finish(sent) }
-            let digest = ByteBuffer(bytes: whole.finalize())
+            try claim(key, on: link)
+            let (total, digest) = try writeParts(key, from: source, on: link, touching: false) {}
             try link.query("""
                 INSERT INTO sluice.blobs (key, size, part_size, sha256) VALUES (\(key), \(total), \(Int32(partSize)), \(digest))
                 """)
             return total
         }
+    }
+
+    /// Readers may open the blob as soon as its first part is in: its row
+    /// comes first (in a transaction of its own, without a SHA-256), then
+    /// each part commits on its own, and a reader that reaches a part not
+    /// yet stored waits for it while the writer keeps going (`written_at`).
+    /// A background job is claimable, and its workers start, while its
+    /// input is still being stored. A writer that fails deletes what it
+    /// wrote; one that dies leaves a blob whose readers fail after
+    /// `writerTimeout` without a new part.
+    @discardableResult
+    public func put(_ key: String, from source: any ByteSource, size: Int64, readable: () throws -> Void) throws -> Int64 {
+        try BlobStoreError.check(key)
+        return try link.exclusively { link in
+            try link.transaction { link in
+                try claim(key, on: link)
+                try link.query("""
+                    INSERT INTO sluice.blobs (key, size, part_size, written_at) VALUES (\(key), \(size), \(Int32(partSize)), now())
+                    """)
+            }
+            do {
+                let (total, digest) = try writeParts(key, from: source, on: link, touching: true, afterFirst: readable)
+                guard total == size else {
+                    throw BlobStoreError(key: key, problem: "the file changed while it was stored: \(total) bytes, not \(size)")
+                }
+                try link.query("UPDATE sluice.blobs SET sha256 = \(digest), written_at = NULL WHERE key = \(key)")
+                return total
+            } catch {
+                try? delete(key)
+                throw error
+            }
+        }
+    }
+
+    /// Waits for any other writer of `key` (an advisory lock until the
+    /// transaction ends), then checks that `key` is free: blobs are written once.
+    private func claim(_ key: String, on link: PostgresLink) throws {
+        try link.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 0))")
+        guard try link.query("SELECT 1 FROM sluice.blobs WHERE key = \(key)").rows.first == nil else {
+            throw BlobStoreError(key: key, problem: "already stored; blobs are written once")
+        }
+    }
+
+    /// Stores `source` as parts of `key`, one part in flight: the server
+    /// stores it while this thread reads and hashes the next. `touching`
+    /// also records each part's time in the blob's row; `afterFirst` runs
+    /// once part 0 is stored. Returns the size and the whole's SHA-256.
+    private func writeParts(_ key: String, from source: any ByteSource, on link: PostgresLink, touching: Bool,
+                            afterFirst: () throws -> Void) throws -> (Int64, ByteBuffer) {
+        var whole = SHA256()
+        var total: Int64 = 0
+        var part: Int32 = 0
+        var buffer = ByteBufferAllocator().buffer(capacity: partSize)
+        var sent: EventLoopFuture<PostgresQueryResult>?
+        while true {
+            buffer.clear()
+            let filled = try Self.fill(&buffer, upTo: partSize, from: source)
+            if filled == 0 && part > 0 { break }
+            let digest = buffer.withUnsafeReadableBytes { ByteBuffer(bytes: SHA256.hash(data: $0)) }
+            buffer.withUnsafeReadableBytes { whole.update(bufferPointer: $0) }
+            if let sent { try link.finish(sent) }
+            sent = link.send(touching ? """
+                WITH part AS (INSERT INTO sluice.blob_parts (key, part, data, sha256) VALUES (\(key), \(part), \(buffer), \(digest)))
+                UPDATE sluice.blobs SET written_at = now() WHERE key = \(key)
+                """ : """
+                INSERT INTO sluice.blob_parts (key, part, data, sha256) VALUES (\(key), \(part), \(buffer), \(digest))
+                """)
+            if part == 0, let first = sent {
+                try link.finish(first)
+                sent = nil
+                try afterFirst()
+            }
+            total += Int64(filled)
+            part += 1
+            if filled < partSize { break }
+        }
+        if let sent { try link.finish(sent) }
+        return (total, ByteBuffer(bytes: whole.finalize()))
     }
 
     /// Reads from `source` until `buffer` holds `count` bytes or the source ends.
@@ -96,7 +154,7 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
         guard range.lowerBound >= 0, range.upperBound <= blob.size else {
             throw BlobStoreError(key: key, problem: "bytes \(range.lowerBound)..<\(range.upperBound) are beyond its \(blob.size) bytes")
         }
-        return PostgresBlobSource(key: key, blob: blob, range: range, link: link)
+        return PostgresBlobSource(key: key, blob: blob, range: range, link: link, writerTimeout: writerTimeout)
     }
 
     public func size(of key: String) throws -> Int64 {
@@ -120,7 +178,8 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
     struct Stored {
         var size: Int64
         var partSize: Int
-        var sha256: [UInt8]
+        /// nil while the blob is still being written.
+        var sha256: [UInt8]?
     }
 
     private func stored(_ key: String) throws -> Stored {
@@ -128,19 +187,21 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
         guard let row = try link.query("SELECT size, part_size, sha256 FROM sluice.blobs WHERE key = \(key)").rows.first else {
             throw BlobStoreError(key: key, problem: "not stored")
         }
-        let (size, partSize, sha256) = try row.decode((Int64, Int32, ByteBuffer).self)
-        return Stored(size: size, partSize: Int(partSize), sha256: Array(sha256.readableBytesView))
+        let (size, partSize, sha256) = try row.decode((Int64, Int32, ByteBuffer?).self)
+        return Stored(size: size, partSize: Int(partSize), sha256: sha256.map { Array($0.readableBytesView) })
     }
 }
 
 /// A byte range of a stored blob, fetched part by part as it is read. Each
 /// part is checked against its SHA-256 and its length before a byte of it
-/// is handed out; a whole-blob read also checks the blob's SHA-256 at its end.
+/// is handed out; a whole-blob read also checks the blob's SHA-256 at its
+/// end. A part still being written is waited for.
 final class PostgresBlobSource: ByteSource {
     private let key: String
     private let blob: PostgresBlobStore.Stored
     private let range: Range<Int64>
     private let link: PostgresLink
+    private let writerTimeout: TimeInterval
     /// The next byte of the blob to hand out.
     private var position: Int64
     /// The part holding `position`, once fetched, and its number.
@@ -148,11 +209,12 @@ final class PostgresBlobSource: ByteSource {
     /// The whole blob's hash, while a read of all of it goes on.
     private var whole: SHA256?
 
-    init(key: String, blob: PostgresBlobStore.Stored, range: Range<Int64>, link: PostgresLink) {
+    init(key: String, blob: PostgresBlobStore.Stored, range: Range<Int64>, link: PostgresLink, writerTimeout: TimeInterval) {
         self.key = key
         self.blob = blob
         self.range = range
         self.link = link
+        self.writerTimeout = writerTimeout
         position = range.lowerBound
         whole = range == 0..<blob.size ? SHA256() : nil
     }
@@ -178,16 +240,26 @@ final class PostgresBlobSource: ByteSource {
     }
 
     private func fetch(_ number: Int64) throws -> ByteBuffer {
-        let expected = Int(min(Int64(blob.partSize), blob.size - number * Int64(blob.partSize)))
-        guard let row = try link.query("""
-            SELECT data, sha256 FROM sluice.blob_parts WHERE key = \(key) AND part = \(Int32(number))
-            """).rows.first else {
-            throw BlobStoreError(key: key, problem: "part \(number) is missing from the database", damaged: true)
+        while true {
+            if let row = try partRow(number) { return try checked(row, number: number) }
+            if case .complete = try writer(waitingFor: "part \(number)") {
+                // Finished between the two queries, or the part is gone.
+                if let row = try partRow(number) { return try checked(row, number: number) }
+                throw BlobStoreError(key: key, problem: "part \(number) is missing from the database", damaged: true)
+            }
         }
+    }
+
+    private func partRow(_ number: Int64) throws -> PostgresRow? {
+        try link.query("SELECT data, sha256 FROM sluice.blob_parts WHERE key = \(key) AND part = \(Int32(number))").rows.first
+    }
+
+    private func checked(_ row: PostgresRow, number: Int64) throws -> ByteBuffer {
+        let expected = Int(min(Int64(blob.partSize), blob.size - number * Int64(blob.partSize)))
         let (bytes, sha256) = try row.decode((ByteBuffer, ByteBuffer).self)
         guard bytes.readableBytes == expected else {
             throw BlobStoreError(key: key, problem: "part \(number) holds \(bytes.readableBytes) bytes, not \(expected): it is damaged",
-                                   damaged: true)
+                                 damaged: true)
         }
         guard bytes.withUnsafeReadableBytes({ Array(SHA256.hash(data: $0)) }) == Array(sha256.readableBytesView) else {
             throw BlobStoreError(key: key, problem: "part \(number) does not match its SHA-256: it is damaged", damaged: true)
@@ -195,10 +267,39 @@ final class PostgresBlobSource: ByteSource {
         return bytes
     }
 
+    /// Where the blob's writer is.
+    private enum Writer {
+        case complete(sha256: [UInt8])
+        /// Still writing: this call paused a moment before returning.
+        case writing
+    }
+
+    /// Returns `.complete` when the blob is whole, or `.writing` after a
+    /// short pause while its writer goes on; throws when `what` will never
+    /// come (the blob is gone, or its writer stopped).
+    private func writer(waitingFor what: String) throws -> Writer {
+        guard let row = try link.query("""
+            SELECT sha256, written_at < now() - make_interval(secs => \(writerTimeout)) FROM sluice.blobs WHERE key = \(key)
+            """).rows.first else {
+            throw BlobStoreError(key: key, problem: "it was deleted while it was read")
+        }
+        let (sha256, stalled) = try row.decode((ByteBuffer?, Bool?).self)
+        if let sha256 { return .complete(sha256: Array(sha256.readableBytesView)) }
+        if stalled == true {
+            throw BlobStoreError(key: key, problem: "\(what) was never stored: the process storing the file stopped")
+        }
+        Thread.sleep(forTimeInterval: 0.005)
+        return .writing
+    }
+
     private func checkWhole() throws {
         guard let hash = whole else { return }
         whole = nil
-        guard Array(hash.finalize()) == blob.sha256 else {
+        var expected = blob.sha256
+        while expected == nil {
+            if case let .complete(sha256) = try writer(waitingFor: "the SHA-256 of the whole") { expected = sha256 }
+        }
+        guard Array(hash.finalize()) == expected else {
             throw BlobStoreError(key: key, problem: "the blob does not match its SHA-256: it is damaged", damaged: true)
         }
     }

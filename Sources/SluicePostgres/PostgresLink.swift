@@ -53,10 +53,16 @@ final class PostgresLink: @unchecked Sendable {  // `connection` is used under `
         }
     }
 
+    /// Runs `body` with the connection to itself, outside any transaction
+    /// (each statement commits on its own).
+    func exclusively<T>(_ body: (PostgresLink) throws -> T) throws -> T {
+        try lock.withLock { try body(self) }
+    }
+
     /// Sends a statement without waiting for its result, so that the caller
     /// can prepare the next one meanwhile; `finish` waits for it. Only
-    /// inside `transaction`, whose lock keeps other threads off the
-    /// connection until then.
+    /// inside `transaction` or `exclusively`, whose lock keeps other threads
+    /// off the connection until then.
     func send(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
         connection.query(query, logger: logger)
     }

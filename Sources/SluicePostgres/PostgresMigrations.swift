@@ -111,6 +111,13 @@ enum PostgresMigrations {
             """,
             "ALTER TABLE sluice.blob_parts ALTER COLUMN data SET STORAGE EXTERNAL",
         ]),
+        // A blob may be read while it is written (`PostgresBlobStore.put(_:from:size:readable:)`):
+        // its row comes first, with no SHA-256 until the last part is in, and
+        // `written_at` says when its writer last stored a part.
+        ("2026-11-25 blobs read while written", [
+            "ALTER TABLE sluice.blobs ALTER COLUMN sha256 DROP NOT NULL",
+            "ALTER TABLE sluice.blobs ADD COLUMN written_at TIMESTAMPTZ",
+        ]),
     ]
 
     /// Brings the schema up to date, in one transaction under an advisory lock.

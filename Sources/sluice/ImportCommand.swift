@@ -148,7 +148,9 @@ struct ImportCommand: ParsableCommand {
             bytes: InputOpener.fileSize(path: file) ?? 0, now: Date(), request: try StoredImportRequest(request).json()))
         let key = "job-\(job.id)/input"
         do {
-            try driver.jobs.jobSetStorage(id: job.id, key: try storage.storeInput(key, from: input, driver: driver))
+            try storage.storeInput(key, from: input, size: InputOpener.fileSize(path: file), driver: driver) { storageKey in
+                try driver.jobs.jobSetStorage(id: job.id, key: storageKey)
+            }
         } catch {
             try driver.jobs.jobMarkRunning(id: job.id, now: Date())
             _ = try driver.jobs.jobFinish(JobFinishParams(id: job.id, status: .failed, counts: ImportCounts(),

@@ -22,16 +22,22 @@ struct StorageOptions: ParsableArguments {
     /// The local store; its directory is made when a file is first stored.
     func local() -> LocalBlobStore { LocalBlobStore(directory: directory) }
 
-    /// Where `import --background` stores an input: the directory the user
-    /// chose, else the database's store, else the default directory. Returns
-    /// the storage key to record for `key`.
-    func storeInput(_ key: String, from source: any ByteSource, driver: any SluiceDriver) throws -> String {
-        if chosenDirectory == nil, let database = try driver.blobStore() {
-            try database.put(key, from: source)
-            return JobStorage.storageKey(key, inDatabase: true)
+    /// Stores an input for `import --background` where it belongs: in the
+    /// directory the user chose, else the database's store, else the
+    /// default directory. `stored` gets the storage key to record, as soon
+    /// as workers may read the input: with the database's store, while the
+    /// rest of a file of `size` bytes is still going in.
+    func storeInput(_ key: String, from source: any ByteSource, size: Int64?, driver: any SluiceDriver,
+                    stored: (String) throws -> Void) throws {
+        let database = chosenDirectory == nil ? try driver.blobStore() : nil
+        let store = database ?? local()
+        let storageKey = JobStorage.storageKey(key, inDatabase: database != nil)
+        if let size {
+            try store.put(key, from: source, size: size) { try stored(storageKey) }
+        } else {
+            try store.put(key, from: source)
+            try stored(storageKey)
         }
-        try local().put(key, from: source)
-        return JobStorage.storageKey(key, inDatabase: false)
     }
 
     /// Every store the cleaner must look in.

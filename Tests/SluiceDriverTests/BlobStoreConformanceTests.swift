@@ -19,14 +19,21 @@ struct BlobStoreConformanceTests {
 
     /// Runs `body` with an empty store of `kind`; nil when PostgreSQL cannot run here (outside CI).
     private func withStore(_ kind: StoreKind, _ body: (any BlobStore, DriverUnderTest?) throws -> Void) throws {
+        try withStores(kind) { store, _, database in try body(store, database) }
+    }
+
+    /// The same with a second store on the same storage, as another process would open it.
+    private func withStores(_ kind: StoreKind, writerTimeout: TimeInterval = 30,
+                            _ body: (any BlobStore, any BlobStore, DriverUnderTest?) throws -> Void) throws {
         switch kind {
         case .local:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sluice-blobs-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: directory) }
-            try body(LocalBlobStore(directory: directory.path), nil)
+            try body(LocalBlobStore(directory: directory.path), LocalBlobStore(directory: directory.path), nil)
         case .postgres:
             guard let database = try DriverUnderTest.make(.postgres), let driver = database.driver as? PostgresDriver else { return }
-            try body(try PostgresBlobStore(url: driver.url, partSize: Self.partSize), database)
+            try body(try PostgresBlobStore(url: driver.url, partSize: Self.partSize, writerTimeout: writerTimeout),
+                     try PostgresBlobStore(url: driver.url, partSize: Self.partSize, writerTimeout: writerTimeout), database)
         }
     }
 
@@ -83,6 +90,50 @@ struct BlobStoreConformanceTests {
         }
     }
 
+    @Test("a blob put with its size may be read from the moment its store says so: on PostgreSQL before the last part is in", arguments: StoreKind.allCases)
+    func readWhileWritten(_ kind: StoreKind) throws {
+        try withStores(kind) { writer, reader, database throws in
+            let readable = DispatchSemaphore(value: 0), looked = DispatchSemaphore(value: 0), finished = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) let writing = writer
+            Thread {
+                // About 40 ms per part: the reader catches up with the writer and waits for parts.
+                _ = try? writing.put("job-1/input", from: SlowByteSource(Self.bytes, pieceSize: 8_192, pause: 0.005),
+                                     size: Int64(Self.bytes.count)) {
+                    readable.signal()
+                    looked.wait()  // the writer goes on once the test has looked at the blob
+                }
+                finished.signal()
+            }.start()
+            #expect(readable.wait(timeout: .now() + 30) == .success)
+            let complete = try database?.rows("SELECT CAST(sha256 IS NOT NULL AS TEXT) FROM sluice.blobs")[0][0]
+            looked.signal()
+            if database != nil { #expect(complete == "false", "readable before its SHA-256 was stored") }
+            #expect(try readAll(reader.read("job-1/input", range: nil)) == Self.bytes)
+            #expect(try readAll(reader.read("job-1/input", range: 70_000..<250_000)) == Array(Self.bytes[70_000..<250_000]))
+            #expect(finished.wait(timeout: .now() + 30) == .success)
+            // A source that does not hold the size given leaves nothing.
+            #expect(throws: BlobStoreError(key: "job-2/input", problem: "the file changed while it was stored: 300000 bytes, not 300001")) {
+                try writer.put("job-2/input", from: MemoryByteSource(Self.bytes), size: 300_001) {}
+            }
+            #expect(try reader.list(prefix: "job-") == ["job-1/input"])
+        }
+    }
+
+    @Test("a reader waiting for a part whose writer stopped fails, naming the part")
+    func writerStopped() throws {
+        try withStores(.postgres, writerTimeout: 1) { writer, reader, database throws in
+            guard let database else { return }
+            try writer.put("job-1/input", from: MemoryByteSource(Self.bytes), size: Int64(Self.bytes.count)) {}
+            // As a writer that died after part 1 leaves it: no SHA-256, no part 2, its last part written long ago.
+            try database.execute("UPDATE sluice.blobs SET sha256 = NULL, written_at = now() - interval '1 minute'")
+            try database.execute("DELETE FROM sluice.blob_parts WHERE part >= 2")
+            #expect(try readAll(reader.read("job-1/input", range: 0..<100_000)) == Array(Self.bytes[..<100_000]))
+            #expect(throws: BlobStoreError(key: "job-1/input", problem: "part 2 was never stored: the process storing the file stopped")) {
+                _ = try readAll(reader.read("job-1/input", range: 100_000..<200_000))
+            }
+        }
+    }
+
     @Test("a damaged part is found by its checksum or its length; a read that does not touch it still works")
     func damage() throws {
         try withStore(.postgres) { store, database throws in
@@ -108,5 +159,23 @@ struct BlobStoreConformanceTests {
             try database.execute("DELETE FROM sluice.blob_parts WHERE key = 'job-1/input' AND part = 3")
             #expect(failure(3 * part..<3 * part + 1) == "stored file job-1/input: part 3 is missing from the database")
         }
+    }
+}
+
+/// Hands out its bytes a piece at a time, pausing before each: a slow disk or network.
+final class SlowByteSource: ByteSource {
+    private let base: ChunkedByteSource
+    private let pause: TimeInterval
+
+    init(_ bytes: [UInt8], pieceSize: Int, pause: TimeInterval) {
+        base = ChunkedByteSource(bytes, pieceSize: pieceSize)
+        self.pause = pause
+    }
+
+    var bytesConsumed: Int64 { base.bytesConsumed }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        Thread.sleep(forTimeInterval: pause)
+        return try base.read(into: buffer)
     }
 }

@@ -1,34 +1,37 @@
 # background.sh — sourced by the PostgreSQL benchmarks: one background
-# import run by two `sluice worker` processes.
+# import run by two `sluice worker` processes, started first and waiting,
+# as workers in service do.
 #
 #   background LABEL [STORAGE_ARGS…]
 #
-# Enqueues $CSV with --background --chunks $CHUNKS into $URL (storage
-# arguments go to the enqueue and to the workers: none stores the input in
-# the database, `--storage DIR` in a directory), starts two workers, and
-# waits for the job to end. Appends to $RESULTS (label, wall s, peak RSS
-# KiB, rows in plans):
+# Starts two workers on $URL, waits until both listen for work, then
+# enqueues $CSV with --background --chunks $CHUNKS (storage arguments go to
+# the enqueue and to the workers: none stores the input in the database,
+# `--storage DIR` in a directory) and waits for the job to end. Appends to
+# $RESULTS (label, wall s, peak RSS KiB, rows in plans):
 #   LABEL_enqueue   the enqueue (storing the input), with its peak RSS
-#   LABEL           from the workers' start to the job's end, with the
+#   LABEL           from the enqueue's return to the job's end, with the
 #                   larger worker's peak RSS
-#   LABEL_total     the two together
+#   LABEL_total     from the enqueue's start to the job's end
 # Needs SLUICE, ROOT, CSV, URL, CHUNKS, WORK, RESULTS and a count function.
 background() {
-    local label=$1 start end enqueue line status=failed pids=()
+    local label=$1 start enqueued end line status=failed pids=() tries
     shift
-    start=$(date +%s.%N)
-    /usr/bin/time -f "%M" -o "$WORK/rss.enqueue" "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" "$@" \
-        --background --chunks "$CHUNKS" >/dev/null
-    enqueue=$(echo "$(date +%s.%N) - $start" | bc)
-    printf '%s_enqueue\t%s\t%s\t0\n' "$label" "$enqueue" "$(tail -1 "$WORK/rss.enqueue")" >>"$RESULTS"
     # The wait ends on the worker's log line that says the job ended (see chunks_sqlite.sh).
     rm -f "$WORK/log.fifo"; mkfifo "$WORK/log.fifo"
     exec 3<>"$WORK/log.fifo"
-    start=$(date +%s.%N)
     for w in 1 2; do
         /usr/bin/time -f "%M" -o "$WORK/rss.worker$w" "$SLUICE" worker --db "$URL" "$@" --poll 0.05 >&3 2>&3 &
         pids+=($!)
     done
+    for ((tries = 0; tries < 200; tries++)); do
+        [[ $(psql -X -At "$URL" -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN \"sluice_work\"'") == 2 ]] && break
+        sleep 0.05
+    done
+    start=$(date +%s.%N)
+    /usr/bin/time -f "%M" -o "$WORK/rss.enqueue" "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" "$@" \
+        --background --chunks "$CHUNKS" >/dev/null
+    enqueued=$(date +%s.%N)
     while read -r line <&3; do
         [[ $line == *": succeeded: "* ]] && { status=succeeded; break; }
         [[ $line == *": failed: "* ]] && { echo "$line" >&2; break; }
@@ -42,6 +45,7 @@ background() {
     local rss rows
     rss=$(tail -qn1 "$WORK/rss.worker1" "$WORK/rss.worker2" | sort -n | tail -1)
     rows=$(count)
-    printf '%s\t%s\t%s\t%s\n' "$label" "$(echo "$end - $start" | bc)" "$rss" "$rows" >>"$RESULTS"
-    printf '%s_total\t%s\t%s\t%s\n' "$label" "$(echo "$end - $start + $enqueue" | bc)" "$rss" "$rows" >>"$RESULTS"
+    printf '%s_enqueue\t%s\t%s\t0\n' "$label" "$(echo "$enqueued - $start" | bc)" "$(tail -1 "$WORK/rss.enqueue")" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\n' "$label" "$(echo "$end - $enqueued" | bc)" "$rss" "$rows" >>"$RESULTS"
+    printf '%s_total\t%s\t%s\t%s\n' "$label" "$(echo "$end - $start" | bc)" "$rss" "$rows" >>"$RESULTS"
 }

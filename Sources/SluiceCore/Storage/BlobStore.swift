@@ -24,6 +24,13 @@ public protocol BlobStore: Sendable {
     /// Stores the local file at `path` under `key` and removes the file:
     /// a store on the same disk can just rename it.
     func adopt(_ key: String, file path: String) throws
+    /// Stores `source`, which holds `size` bytes, like `put`, and calls
+    /// `readable` once readers may open the blob: at the end, or, in a
+    /// store that lets readers wait for parts still on their way, as soon
+    /// as the first part is in. A source that does not hold `size` bytes
+    /// is an error, and leaves nothing stored.
+    @discardableResult
+    func put(_ key: String, from source: any ByteSource, size: Int64, readable: () throws -> Void) throws -> Int64
 }
 
 extension BlobStore {
@@ -46,6 +53,17 @@ extension BlobStore {
     public func adopt(_ key: String, file path: String) throws {
         try put(key, from: try FileByteSource(path: path))
         try? FileManager.default.removeItem(atPath: path)
+    }
+
+    @discardableResult
+    public func put(_ key: String, from source: any ByteSource, size: Int64, readable: () throws -> Void) throws -> Int64 {
+        let stored = try put(key, from: source)
+        guard stored == size else {
+            try? delete(key)
+            throw BlobStoreError(key: key, problem: "the file changed while it was stored: \(stored) bytes, not \(size)")
+        }
+        try readable()
+        return stored
     }
 }
 
