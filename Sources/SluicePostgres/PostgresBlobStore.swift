@@ -14,8 +14,12 @@ import SluiceCore
 /// works through any pooler; large objects need their own API, are not
 /// dropped with the rows that name them, and cannot be checked by part.
 ///
-/// A blob is written in one transaction: its parts, then its row. A reader
-/// that finds the row finds every part; a writer that dies leaves nothing.
+/// `put(_:from:)` writes a blob in one transaction, its parts and then its
+/// row: a reader that finds the row finds every part, and a writer that
+/// dies leaves nothing. `put(_:from:size:readable:)`, which queues a
+/// background job's input, lets workers in sooner: the row first, then
+/// each part in a transaction of its own, readers waiting for the parts
+/// still on their way (see there).
 /// Parts are stored uncompressed (`STORAGE EXTERNAL`): the plans file's 95
 /// MB in 4 MiB parts went in (`INSERT … SELECT` on the server) in 0.74 s
 /// against 2.64 s compressed with pglz, and read back in 0.19 s against
