@@ -56,6 +56,7 @@ for line in open(sys.argv[1]):
 print("| step | runs | wall s, median [min–max] | rows loaded | peak RSS MiB, median [max] |")
 print("|---|---|---|---|---|")
 for label, r in runs.items():
+    if label.endswith("_cpu"): continue
     walls, rss = [w for w, _, _ in r], [x / 1024 for _, x, _ in r]
     print(f"| {label} | {len(r)} | {statistics.median(walls):.2f} [{min(walls):.2f}–{max(walls):.2f}] | {r[-1][2]:,} "
           f"| {statistics.median(rss):.0f} [{max(rss):.0f}] |")
@@ -65,4 +66,8 @@ print()
 print(f"- storing and reading back through PostgreSQL: {100 * statistics.median(shares):.1f}% of the import's total time, "
       f"median per round [{100 * shares[0]:.1f}%–{100 * shares[-1]:.1f}%] (total {statistics.median(database):.2f} s "
       f"against {statistics.median(local):.2f} s with a local directory)")
+cpu_local, cpu_database = [w for w, _, _ in runs["local_cpu"]], [w for w, _, _ in runs["database_cpu"]]
+extra = statistics.median(d - l for l, d in zip(cpu_local, cpu_database))
+print(f"- CPU-seconds of the whole machine (clients and server), median: {statistics.median(cpu_database):.2f} against "
+      f"{statistics.median(cpu_local):.2f}; {extra:.2f} more per round, which alone takes {extra / 2:.2f} s of the 2 cores")
 PY

@@ -111,7 +111,7 @@ for line in open(sys.argv[1]):
 print("| tool | runs | wall s, median [min–max] | rows loaded | rows/s | peak RSS MiB |")
 print("|---|---|---|---|---|---|")
 for label, r in runs.items():
-    if label.startswith("sluice_workers_"): continue  # the enqueue and the sum: bench/blobs_postgres.sh reports them
+    if label.startswith("sluice_workers_"): continue  # the enqueue, the sum, the CPU: bench/blobs_postgres.sh reports them
     walls = [w for w, _, _ in r]
     med = statistics.median(walls)
     loaded = r[-1][2]

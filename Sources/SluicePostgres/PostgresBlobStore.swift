@@ -81,13 +81,18 @@ public final class PostgresBlobStore: BlobStore, @unchecked Sendable {  // `link
                     """)
             }
             do {
+                // Each part is visible when it commits, and need not wait for the disk: the last
+                // statement commits as usual, which flushes every part's record before it.
+                try link.query("SET synchronous_commit = off")
                 let (total, digest) = try writeParts(key, from: source, on: link, touching: true, afterFirst: readable)
+                try link.query("RESET synchronous_commit")
                 guard total == size else {
                     throw BlobStoreError(key: key, problem: "the file changed while it was stored: \(total) bytes, not \(size)")
                 }
                 try link.query("UPDATE sluice.blobs SET sha256 = \(digest), written_at = NULL WHERE key = \(key)")
                 return total
             } catch {
+                _ = try? link.query("RESET synchronous_commit")
                 try? delete(key)
                 throw error
             }

@@ -13,7 +13,15 @@
 #   LABEL           from the enqueue's return to the job's end, with the
 #                   larger worker's peak RSS
 #   LABEL_total     from the enqueue's start to the job's end
+#   LABEL_cpu       CPU-seconds the whole machine spent meanwhile (clients
+#                   and server; /proc/stat), in the wall column
 # Needs SLUICE, ROOT, CSV, URL, CHUNKS, WORK, RESULTS and a count function.
+
+# CPU-seconds spent by the machine since boot: user, nice, system, irq and
+# softirq jiffies of /proc/stat (100 per second).
+busy_seconds() {
+    awk '/^cpu / { printf "%.2f\n", ($2 + $3 + $4 + $7 + $8) / 100 }' /proc/stat
+}
 background() {
     local label=$1 start enqueued end line status=failed pids=() tries
     shift
@@ -28,6 +36,8 @@ background() {
         [[ $(psql -X -At "$URL" -c "SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN \"sluice_work\"'") == 2 ]] && break
         sleep 0.05
     done
+    local busy_start busy_end
+    busy_start=$(busy_seconds)
     start=$(date +%s.%N)
     /usr/bin/time -f "%M" -o "$WORK/rss.enqueue" "$SLUICE" import "$CSV" --profile "$ROOT/profiles/plans.yaml" --db "$URL" "$@" \
         --background --chunks "$CHUNKS" >/dev/null
@@ -37,6 +47,7 @@ background() {
         [[ $line == *": failed: "* ]] && { echo "$line" >&2; break; }
     done
     end=$(date +%s.%N)
+    busy_end=$(busy_seconds)
     # The workers are /usr/bin/time's children: stop them, and time writes their peak RSS.
     for pid in "${pids[@]}"; do pkill -TERM -P "$pid" || true; done
     wait "${pids[@]}" || true
@@ -48,4 +59,5 @@ background() {
     printf '%s_enqueue\t%s\t%s\t0\n' "$label" "$(echo "$enqueued - $start" | bc)" "$(tail -1 "$WORK/rss.enqueue")" >>"$RESULTS"
     printf '%s\t%s\t%s\t%s\n' "$label" "$(echo "$end - $enqueued" | bc)" "$rss" "$rows" >>"$RESULTS"
     printf '%s_total\t%s\t%s\t%s\n' "$label" "$(echo "$end - $start" | bc)" "$rss" "$rows" >>"$RESULTS"
+    printf '%s_cpu\t%s\t0\t%s\n' "$label" "$(echo "$busy_end - $busy_start" | bc)" "$rows" >>"$RESULTS"
 }
