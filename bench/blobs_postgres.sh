@@ -16,27 +16,9 @@
 # issue's target: < 15%).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared/bench}
-ROWS=${ROWS:-1000000}
-RUNS=${RUNS:-3}
-CHUNKS=${CHUNKS:-4}
-DATA=${BENCH_DATA:-/tmp/sluice-bench/data}
-WORK=${BENCH_WORK:-/tmp/sluice-bench/blobs}
-mkdir -p "$DATA" "$WORK"
-[[ -n ${SLUICE:-} ]] || (cd "$ROOT" && swift build -c release --scratch-path .build-release --product sluice >&2)
-SLUICE=${SLUICE:-$ROOT/.build-release/release/sluice}
-CSV=$DATA/plans_$ROWS.csv
-[[ -s $CSV && -s $CSV.gen.json ]] || python3 "$SHARED/gen_plans.py" "$ROWS" "$CSV" 2>"$CSV.gen.json"
-
-"$SHARED/pg.sh" start >&2
-trap '"$SHARED/pg.sh" stop >&2' EXIT
-URL=$("$SHARED/pg.sh" url)
-pg() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 "$URL" "$@"; }
+WORK=/tmp/sluice-bench/blobs
+source "$HERE/lib/postgres_setup.sh"
 fresh() { pg -c "DROP TABLE IF EXISTS plans" -c "DROP SCHEMA IF EXISTS sluice CASCADE" -c "CHECKPOINT"; rm -rf "$WORK/storage"; }
-count() { psql -X -At "$URL" -c "SELECT count(*) FROM plans" 2>/dev/null || echo 0; }
-RESULTS=$WORK/results.tsv
-: >"$RESULTS"
 source "$HERE/lib/background.sh"
 
 for ((run = 1; run <= RUNS; run++)); do

@@ -28,18 +28,8 @@
 # Peak RSS is the client's (/usr/bin/time), never the server's.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared/bench}
-ROWS=${ROWS:-1000000}
-RUNS=${RUNS:-3}
-CHUNKS=${CHUNKS:-4}
-DATA=${BENCH_DATA:-/tmp/sluice-bench/data}
-WORK=${BENCH_WORK:-/tmp/sluice-bench/postgres}
-mkdir -p "$DATA" "$WORK"
-[[ -n ${SLUICE:-} ]] || (cd "$ROOT" && swift build -c release --scratch-path .build-release --product sluice >&2)
-SLUICE=${SLUICE:-$ROOT/.build-release/release/sluice}
-CSV=$DATA/plans_$ROWS.csv
-[[ -s $CSV && -s $CSV.gen.json ]] || python3 "$SHARED/gen_plans.py" "$ROWS" "$CSV" 2>"$CSV.gen.json"
+WORK=/tmp/sluice-bench/postgres
+source "$HERE/lib/postgres_setup.sh"
 VALID=$DATA/plans_${ROWS}_valid.csv
 [[ -s $VALID ]] || python3 - "$CSV" "$VALID" <<'PY'
 import csv, sys
@@ -56,15 +46,8 @@ with open(sys.argv[1], newline="") as source, open(sys.argv[2], "w", newline="")
             out.writerow(row)
 PY
 
-"$SHARED/pg.sh" start >&2
-trap '"$SHARED/pg.sh" stop >&2' EXIT
-URL=$("$SHARED/pg.sh" url)
-pg() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 "$URL" "$@"; }
 DDL="CREATE TABLE plans (node_id bigint, start bigint, stop bigint, invoice_amount numeric, gpu_class text, region text, note text)"
 fresh() { pg -c "DROP TABLE IF EXISTS plans" -c "DROP SCHEMA IF EXISTS sluice CASCADE" -c "CHECKPOINT"; }
-count() { psql -X -At "$URL" -c "SELECT count(*) FROM plans" 2>/dev/null || echo 0; }
-RESULTS=$WORK/results.tsv
-: >"$RESULTS"
 
 timed() {  # label command… -> appends label, wall, peak RSS KiB, rows in plans
     local label=$1 start end
