@@ -53,10 +53,16 @@ final class CLI {
         if asNobody {
             // Root may write anywhere; to meet a read-only file, run as nobody,
             // with a copy of the binary that nobody can surely reach.
+            // The copy is made by `install` in a child process. Written from
+            // here, its write descriptor could be inherited for a moment by a
+            // process another test is starting, and exec would then fail with
+            // "Text file busy" (ETXTBSY), as CI once saw.
             let copy = path("sluice-bin")
-            if !FileManager.default.fileExists(atPath: copy) { try FileManager.default.copyItem(atPath: Self.binary, toPath: copy) }
-            for (item, mode) in [(self.directory.path, 0o755), (copy, 0o755)] {
-                try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: item)
+            if !FileManager.default.fileExists(atPath: copy) {
+                _ = try commandOutput(["install", "-m", "0755", Self.binary, copy])
+            }
+            for item in [self.directory.path, copy] {
+                try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: item)
             }
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
             process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + arguments
