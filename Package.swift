@@ -23,6 +23,8 @@ let package = Package(
     targets: [
         // zlib from the system, for reading `.gz` inputs as a stream.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // glibc's mallopt, for the CLI's arena cap (MemoryArenas).
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "SluiceCore",
             dependencies: [
@@ -51,6 +53,7 @@ let package = Package(
         .executableTarget(
             name: "sluice",
             dependencies: [
+                "CMalloc",
                 "SluiceCore",
                 "SluiceSQLite",
                 "SluicePostgres",

@@ -22,4 +22,9 @@ struct Sluice: AsyncParsableCommand {
         version: SluiceVersion.string,
         subcommands: [ImportCommand.self, WorkerCommand.self, ProfileCommand.self, JobsCommand.self]
     )
+
+    static func main() async {
+        MemoryArenas.limit()
+        await main(nil)
+    }
 }
