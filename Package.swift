@@ -23,7 +23,7 @@ let package = Package(
     targets: [
         // zlib from the system, for reading `.gz` inputs as a stream.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        // glibc's mallopt, for the CLI's arena cap (MemoryArenas).
+        // glibc's mallopt, for the worker's arena cap (MemoryArenas).
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "SluiceCore",

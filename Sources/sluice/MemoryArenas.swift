@@ -9,13 +9,14 @@ import Glibc
 /// core), and memory freed into an arena stays there. A chunk's reader and
 /// parser threads live as long as the chunk, and their arenas grew to two
 /// to four times what they held: stopped at 66 MiB of anonymous memory, a
-/// worker had 72 MB in arenas and 25 MB of it in use (`malloc_stats`). Its peak RSS depended on the run: with its input in
-/// PostgreSQL, 56–81 MiB of anonymous memory against 56–60 from a local
-/// directory. With one arena it was 49–53 in both, over 28 runs, and the
-/// import took no more CPU (`bench/blobs_postgres.sh`, docs/BENCHMARKS.md).
-/// Only `sluice worker` is capped: the one-pass import does not grow so,
-/// and its parser threads are its speed on machines with many cores.
-/// $MALLOC_ARENA_MAX, when set, wins.
+/// worker had 72 MB in arenas and 25 MB of it in use (`malloc_stats`). Its
+/// peak depended on the run: with its input in PostgreSQL, 56–81 MiB of
+/// anonymous memory against 56–60 from a local directory. With one arena
+/// it was 49–53 in both over 28 runs, and the workers' CPU did not visibly
+/// change (`bench/blobs_postgres.sh`, docs/BENCHMARKS.md). Only `sluice
+/// worker` is capped: the one-pass import does not grow so, and its parser
+/// threads are its speed on machines with many cores. $MALLOC_ARENA_MAX,
+/// when set, wins.
 enum MemoryArenas {
     static let workerArenas: Int32 = 1
 
